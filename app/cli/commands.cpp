@@ -1,0 +1,120 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "progress.h"
+#include "sparq/engine/engine.h"
+#include "sparq/engine/errors.h"
+#include "sparq/profiler/metric_bus.h"
+#include "sparq/profiler/run_store.h"
+
+namespace sparq::cli {
+
+namespace {
+
+std::atomic<int> g_interrupts{0};
+extern "C" void on_sigint(int) { g_interrupts.fetch_add(1); }
+
+std::string db_or_default(const std::string& db) {
+    return db.empty() ? profiler::default_db_path() : db;
+}
+
+std::string local_time(std::int64_t wall_ns) {
+    if (wall_ns <= 0) return "-";
+    const std::time_t t = static_cast<std::time_t>(wall_ns / 1000000000);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    return buf;
+}
+
+}  // namespace
+
+void print_error(const std::string& message) {
+    std::string one_line = message;
+    for (char& c : one_line)
+        if (c == '\n') c = ' ';
+    std::fprintf(stderr, "sparq-cli: %s\n", one_line.c_str());
+}
+
+int run_train(engine::TrainSpec spec, const TrainOptions& o) {
+    const std::string db = db_or_default(o.db);
+    auto store = profiler::RunStore::open({db});
+    profiler::MetricBus bus;
+    store->attach(bus);
+    engine::EngineOptions eo;
+    eo.bus = &bus;
+    eo.store = store.get();
+    eo.workspace_root = o.workspace;
+    engine::Engine engine(eo);
+
+    const bool tty = isatty(STDERR_FILENO) == 1;
+    ProgressSink sink(tty && !o.quiet, !o.quiet);
+    std::signal(SIGINT, on_sigint);
+    engine::JobHandle job = engine.submit(spec, sink);
+    int seen_interrupts = 0;
+    while (!job.wait_for(100)) {
+        if (g_interrupts.load() != seen_interrupts) {
+            seen_interrupts = g_interrupts.load();
+            std::fprintf(stderr, "\ninterrupted: cancelling after the current batch\n");
+            job.cancel();
+        }
+    }
+    const engine::TrainResult r = job.wait();
+    std::signal(SIGINT, SIG_DFL);
+    store->detach();  // every sample is committed before we report
+
+    if (o.json) {
+        std::printf("%s\n", engine::to_json(r).c_str());
+    } else {
+        std::printf("run %lld %s: test accuracy %.4f after %d epochs, %.0f samples/s, %lld params, %.1f s\n"
+                    "history: %s\n",
+                    (long long)r.run_id, engine::to_string(r.status), r.test_accuracy, r.epochs,
+                    r.train_samples_per_s, (long long)r.params, r.wall_s, db.c_str());
+        if (!r.checkpoint.empty()) std::printf("checkpoint: %s\n", r.checkpoint.c_str());
+    }
+    std::fflush(stdout);
+    if (r.status == engine::JobStatus::Failed) {
+        print_error(r.error);
+        return 1;
+    }
+    return r.status == engine::JobStatus::Cancelled ? 130 : 0;
+}
+
+int run_history_list(const HistoryOptions& o) {
+    const std::string db = db_or_default(o.db);
+    profiler::RunReader reader(db);
+    const auto runs = reader.list_runs(o.limit);
+    if (o.json) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& r : runs) {
+            nlohmann::json j = {{"run_id", r.id},         {"name", r.name},
+                                {"kind", r.kind},         {"preset", r.preset},
+                                {"status", r.status},     {"started_ns", r.started_ns},
+                                {"ended_ns", r.ended_ns}, {"duration_s", r.duration_s()}};
+            j["test_accuracy"] = r.test_accuracy ? nlohmann::json(*r.test_accuracy) : nlohmann::json();
+            arr.push_back(j);
+        }
+        std::printf("%s\n", nlohmann::json{{"db", db}, {"runs", arr}}.dump().c_str());
+        return 0;
+    }
+    std::printf("%-6s %-20s %-16s %-12s %-9s %-9s %s\n", "ID", "NAME", "PRESET", "STATUS",
+                "ACCURACY", "DURATION", "STARTED");
+    for (const auto& r : runs) {
+        char acc[16] = "-";
+        if (r.test_accuracy) std::snprintf(acc, sizeof acc, "%.4f", *r.test_accuracy);
+        std::printf("%-6lld %-20.20s %-16.16s %-12s %-9s %8.1fs %s\n", (long long)r.id,
+                    r.name.c_str(), r.preset.c_str(), r.status.c_str(), acc, r.duration_s(),
+                    local_time(r.started_ns).c_str());
+    }
+    if (runs.empty()) std::printf("(no runs in %s)\n", db.c_str());
+    return 0;
+}
+
+}  // namespace sparq::cli

@@ -1,0 +1,42 @@
+#pragma once
+// sparq-cli subcommands. Each returns the process exit code.
+#include <string>
+
+#include "sparq/engine/specs.h"
+
+namespace sparq::cli {
+
+struct TrainOptions {
+    std::string preset;
+    std::string config;
+    std::string db;
+    std::string workspace;
+    bool json = false;
+    bool quiet = false;
+};
+
+/// Runs a training job to completion; Ctrl-C cancels it (keeping its last checkpoint).
+int run_train(engine::TrainSpec spec, const TrainOptions& o);
+
+struct HistoryOptions {
+    std::string db;
+    bool json = false;
+    int limit = 0;
+};
+int run_history_list(const HistoryOptions& o);
+
+struct BenchTrainOptions {
+    std::string preset = "mlp-fashion";
+    std::string data;
+    int threads = 2;
+    int steps = 300;
+    int repeats = 3;
+    bool json = false;
+};
+/// Measures training steps of a preset's model (batch, optimizer as in the preset).
+int run_bench_train(const BenchTrainOptions& o);
+
+/// Prints "sparq-cli: <message>" on stderr as one line.
+void print_error(const std::string& message);
+
+}  // namespace sparq::cli

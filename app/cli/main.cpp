@@ -1,0 +1,108 @@
+// sparq-cli: headless front end of the Sparq engine. Thin: parse, dispatch, report.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "sparq/engine/errors.h"
+#include "sparq/engine/specs.h"
+#include "sparq/profiler/run_store.h"
+
+using namespace sparq;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw engine::ConfigError("cannot read config file " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Sparq: train, compress and compare neural models", "sparq-cli"};
+    app.require_subcommand(1);
+
+    // train
+    auto* train = app.add_subcommand("train", "train a model and record the run in the history");
+    cli::TrainOptions to;
+    std::string data, resume, epochs, limit_train, limit_test, seed, threads, lr, batch;
+    std::vector<std::string> sets;
+    train->add_option("--preset", to.preset, "preset name (see resources/presets)");
+    train->add_option("--config", to.config, "JSON job config applied on top of the preset");
+    train->add_option("--data", data, "folder of Fashion-MNIST IDX files");
+    train->add_option("--epochs", epochs, "epochs");
+    train->add_option("--limit-train", limit_train, "use the first N training images");
+    train->add_option("--limit-test", limit_test, "evaluate on the first N test images");
+    train->add_option("--seed", seed, "random seed");
+    train->add_option("--threads", threads, "CPU threads");
+    train->add_option("--lr", lr, "learning rate");
+    train->add_option("--batch-size", batch, "batch size");
+    train->add_option("--resume", resume, "resume from a checkpoint");
+    train->add_option("--set", sets, "set any job field: KEY=VALUE (repeatable)");
+    train->add_option("--db", to.db, "history database (default: " + profiler::default_db_path() + ")");
+    train->add_option("--workspace", to.workspace, "folder for run checkpoints");
+    train->add_flag("--json", to.json, "print the summary as one JSON object on the last line");
+    train->add_flag("--quiet", to.quiet, "no progress or epoch lines");
+
+    // history
+    auto* history = app.add_subcommand("history", "read the run history");
+    history->require_subcommand(1);
+    auto* hlist = history->add_subcommand("list", "list runs, newest first");
+    cli::HistoryOptions ho;
+    hlist->add_option("--db", ho.db, "history database");
+    hlist->add_option("--limit", ho.limit, "at most N runs");
+    hlist->add_flag("--json", ho.json, "print one JSON object");
+
+    // bench
+    auto* bench = app.add_subcommand("bench", "measure engine performance");
+    bench->require_subcommand(1);
+    auto* btrain = bench->add_subcommand("train", "training throughput of a preset's model");
+    cli::BenchTrainOptions bo;
+    btrain->add_option("--preset", bo.preset, "preset (default mlp-fashion)");
+    btrain->add_option("--data", bo.data, "folder of Fashion-MNIST IDX files");
+    btrain->add_option("--threads", bo.threads, "CPU threads")->check(CLI::Range(1, 256));
+    btrain->add_option("--steps", bo.steps, "steps per repeat")->check(CLI::Range(10, 100000));
+    btrain->add_option("--repeats", bo.repeats, "repeats (median reported)")->check(CLI::Range(1, 100));
+    btrain->add_flag("--json", bo.json, "print one JSON object");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    try {
+        if (train->parsed()) {
+            if (to.preset.empty() && to.config.empty())
+                throw engine::ConfigError("train needs --preset NAME or --config FILE.json");
+            engine::TrainSpec spec = to.preset.empty() ? engine::TrainSpec{}
+                                                       : engine::load_preset(to.preset);
+            if (!to.config.empty()) engine::apply_json(spec, read_file(to.config), to.config);
+            const std::pair<const char*, const std::string*> flags[] = {
+                {"data_dir", &data},  {"epochs", &epochs}, {"limit_train", &limit_train},
+                {"limit_test", &limit_test}, {"seed", &seed}, {"threads", &threads},
+                {"lr", &lr},          {"batch_size", &batch}, {"resume", &resume}};
+            for (const auto& [key, value] : flags)
+                if (!value->empty()) engine::set_field(spec, key, *value);
+            for (const std::string& kv : sets) {
+                const auto eq = kv.find('=');
+                if (eq == std::string::npos)
+                    throw engine::ConfigError("--set expects KEY=VALUE, got '" + kv + "'");
+                engine::set_field(spec, kv.substr(0, eq), kv.substr(eq + 1));
+            }
+            engine::validate(spec);
+            return cli::run_train(spec, to);
+        }
+        if (hlist->parsed()) return cli::run_history_list(ho);
+        if (btrain->parsed()) return cli::run_bench_train(bo);
+    } catch (const std::exception& e) {
+        cli::print_error(e.what());
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,20 @@
+# SPARQ_SANITIZE=address,undefined | thread : instruments every target of the project.
+if(SPARQ_SANITIZE)
+  string(REPLACE "," ";" _sparq_sanitizers "${SPARQ_SANITIZE}")
+  foreach(_s IN LISTS _sparq_sanitizers)
+    if(NOT _s MATCHES "^(address|undefined|thread|leak)$")
+      message(FATAL_ERROR "SPARQ_SANITIZE: unknown sanitizer '${_s}' (use address, undefined, thread)")
+    endif()
+  endforeach()
+  if("thread" IN_LIST _sparq_sanitizers AND "address" IN_LIST _sparq_sanitizers)
+    message(FATAL_ERROR "SPARQ_SANITIZE: thread and address cannot be combined")
+  endif()
+  string(REPLACE ";" "," _sparq_flag "${_sparq_sanitizers}")
+  # Host code only: nvcc does not take these flags.
+  add_compile_options($<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=${_sparq_flag}>
+                      $<$<COMPILE_LANGUAGE:C,CXX>:-fno-omit-frame-pointer>)
+  if("undefined" IN_LIST _sparq_sanitizers)
+    add_compile_options($<$<COMPILE_LANGUAGE:C,CXX>:-fno-sanitize-recover=undefined>)
+  endif()
+  add_link_options(-fsanitize=${_sparq_flag})
+endif()

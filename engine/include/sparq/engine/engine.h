@@ -1,0 +1,84 @@
+#pragma once
+// Engine: runs jobs on worker threads, publishes their metrics on the bus, and records them
+// in the run history. No torch or Qt types cross this header.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sparq/engine/events.h"
+#include "sparq/engine/specs.h"
+
+namespace sparq::profiler {
+class MetricBus;
+class RunStore;
+}  // namespace sparq::profiler
+
+namespace sparq::engine {
+
+struct EngineOptions {
+    profiler::MetricBus* bus = nullptr;     // where metrics go; required
+    profiler::RunStore* store = nullptr;    // history; null = runs are not recorded
+    std::string workspace_root;             // checkpoints land in <root>/<run-id>/; empty = default
+    bool sample_process = true;             // publish cpu/util and mem/rss_mb while a job runs
+};
+
+class JobState;
+
+/// Handle to a submitted job. Copyable; all copies refer to the same job.
+class JobHandle {
+public:
+    JobHandle() = default;
+    explicit JobHandle(std::shared_ptr<JobState> state);
+
+    /// Asks the job to stop; it stops within one batch, keeps its last checkpoint and ends
+    /// as Cancelled.
+    void cancel();
+    void pause();
+    void resume();
+    JobStatus status() const;
+    std::int64_t run_id() const;
+    /// Blocks until the job ends and returns its summary.
+    TrainResult wait();
+    /// Waits at most timeout_ms; true when the job has ended.
+    bool wait_for(int timeout_ms);
+    bool valid() const { return state_ != nullptr; }
+
+private:
+    std::shared_ptr<JobState> state_;
+};
+
+class Engine {
+public:
+    explicit Engine(EngineOptions options);
+    ~Engine();  // cancels and joins running jobs
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Validates the spec (throws ConfigError), records the run in the history, and starts
+    /// it on a worker thread. The sink must outlive the job.
+    JobHandle submit(const TrainSpec& spec, JobSink& sink);
+
+    /// Parameter count of the model a spec describes (no training).
+    static std::int64_t count_params(const TrainSpec& spec);
+    /// "cpu", or the GPU's name when a usable CUDA device is present.
+    static std::string device_name();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Metric series names published by training jobs.
+namespace series {
+inline constexpr const char* kTrainLoss = "train/loss";         // per step
+inline constexpr const char* kTrainAccuracy = "train/accuracy"; // per epoch
+inline constexpr const char* kTestLoss = "test/loss";           // per epoch
+inline constexpr const char* kTestAccuracy = "test/accuracy";   // per epoch
+inline constexpr const char* kStepMs = "perf/step_ms";          // per step
+inline constexpr const char* kSamplesPerS = "perf/samples_per_s";  // per step (smoothed)
+inline constexpr const char* kCpuUtil = "cpu/util";             // process, in cores
+inline constexpr const char* kRssMb = "mem/rss_mb";
+inline constexpr const char* kEpoch = "train/epoch";
+}  // namespace series
+
+}  // namespace sparq::engine

@@ -1,0 +1,131 @@
+#include "sparq/engine/engine.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <list>
+#include <mutex>
+#include <optional>
+
+#include "device.h"
+#include "job_control.h"
+#include "models/models.h"
+#include "sparq/engine/errors.h"
+#include "sparq/profiler/process_sampler.h"
+#include "sparq/profiler/run_store.h"
+#include "train/trainer.h"
+
+namespace sparq::engine {
+
+// ---------------------------------------------------------------- JobHandle
+
+JobHandle::JobHandle(std::shared_ptr<JobState> state) : state_(std::move(state)) {}
+void JobHandle::cancel() { state_->request_cancel(); }
+void JobHandle::pause() { state_->set_paused(true); }
+void JobHandle::resume() { state_->set_paused(false); }
+JobStatus JobHandle::status() const { return state_->status(); }
+std::int64_t JobHandle::run_id() const { return state_->run_id(); }
+TrainResult JobHandle::wait() { return state_->wait(); }
+bool JobHandle::wait_for(int timeout_ms) { return state_->wait_for(timeout_ms); }
+
+// ---------------------------------------------------------------- Engine
+
+struct Engine::Impl {
+    EngineOptions options;
+    std::mutex mutex;
+    std::list<std::shared_ptr<JobState>> jobs;
+    std::atomic<std::int64_t> next_local_run{1};
+
+    void reap_finished() {
+        std::lock_guard lock(mutex);
+        for (auto it = jobs.begin(); it != jobs.end();) {
+            if ((*it)->done()) {
+                if ((*it)->worker.joinable()) (*it)->worker.join();
+                it = jobs.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void run(const std::shared_ptr<JobState>& state, const TrainSpec& spec, JobSink& sink) {
+        TrainResult result;
+        profiler::RunId run = 0;
+        try {
+            run = options.store ? options.store->create_run({spec.name, "train", spec.preset,
+                                                             to_json(spec)})
+                                : next_local_run++;
+            state->set_run_id(run);
+            state->set_status(JobStatus::Running);
+            const std::string device = Engine::device_name();
+            sink.on_started(run, device);
+            if (options.store)
+                options.store->add_event(run, "info", "started",
+                                         "training " + spec.model + " on " + device);
+
+            std::optional<profiler::ProcessSampler> sampler;
+            if (options.sample_process) sampler.emplace(*options.bus, run);
+            const std::string root = options.workspace_root.empty()
+                                         ? profiler::default_workspace_root()
+                                         : options.workspace_root;
+            train::TrainContext ctx{*options.bus, run,
+                                    spec.checkpoint ? root + "/" + std::to_string(run) : "",
+                                    *state, sink, options.store};
+            result = train::run_training(spec, ctx);
+        } catch (const c10::Error& e) {
+            result.status = JobStatus::Failed;
+            const std::string what = e.what_without_backtrace();
+            result.error = "LibTorch error: " + what.substr(0, what.find('\n'));
+        } catch (const std::exception& e) {
+            result.status = JobStatus::Failed;
+            result.error = e.what();
+        }
+        result.run_id = run;
+        if (options.store && run > 0) {
+            try {
+                if (!result.error.empty())
+                    options.store->add_event(run, "error", "failed", result.error);
+                options.store->finish_run(
+                    run, to_string(result.status), to_json(result),
+                    result.epochs > 0 ? std::optional<double>(result.test_accuracy)
+                                      : std::nullopt);
+            } catch (const std::exception& e) {
+                sink.on_log("error", e.what());
+            }
+        }
+        sink.on_finished(result);
+        state->finish(std::move(result));
+    }
+};
+
+Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>()) {
+    if (!options.bus) throw ConfigError("Engine needs a metric bus");
+    impl_->options = std::move(options);
+}
+
+Engine::~Engine() {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& job : impl_->jobs) job->request_cancel();
+    for (auto& job : impl_->jobs)
+        if (job->worker.joinable()) job->worker.join();
+}
+
+JobHandle Engine::submit(const TrainSpec& spec, JobSink& sink) {
+    validate(spec);
+    impl_->reap_finished();
+    auto state = std::make_shared<JobState>();
+    std::lock_guard lock(impl_->mutex);
+    Impl* impl = impl_.get();
+    state->worker = std::thread([impl, state, spec, &sink] { impl->run(state, spec, sink); });
+    impl_->jobs.push_back(state);
+    return JobHandle(state);
+}
+
+std::int64_t Engine::count_params(const TrainSpec& spec) {
+    auto model = models::make_model(spec);
+    return models::parameter_count(*model);
+}
+
+std::string Engine::device_name() { return kernels::describe_device(); }
+
+}  // namespace sparq::engine

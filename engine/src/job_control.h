@@ -1,0 +1,82 @@
+#pragma once
+// The cancel/pause/status state a job's worker shares with its JobHandles.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "sparq/engine/events.h"
+
+namespace sparq::engine {
+
+class JobState {
+public:
+    void request_cancel() {
+        cancel_.store(true);
+        std::lock_guard lock(mutex_);
+        paused_ = false;
+        cv_.notify_all();
+    }
+    void set_paused(bool paused) {
+        std::lock_guard lock(mutex_);
+        paused_ = paused;
+        if (status_ == JobStatus::Running || status_ == JobStatus::Paused)
+            status_ = paused ? JobStatus::Paused : JobStatus::Running;
+        cv_.notify_all();
+    }
+    /// Called by the worker between batches: blocks while paused; true when it must stop.
+    bool should_stop() {
+        if (cancel_.load(std::memory_order_relaxed)) return true;
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return !paused_ || cancel_.load(); });
+        return cancel_.load();
+    }
+    bool cancel_requested() const { return cancel_.load(); }
+
+    void set_status(JobStatus s) {
+        std::lock_guard lock(mutex_);
+        status_ = s;
+        cv_.notify_all();
+    }
+    JobStatus status() const {
+        std::lock_guard lock(mutex_);
+        return status_;
+    }
+    void set_run_id(std::int64_t id) { run_id_.store(id); }
+    std::int64_t run_id() const { return run_id_.load(); }
+
+    void finish(TrainResult result) {
+        std::lock_guard lock(mutex_);
+        result_ = std::move(result);
+        status_ = result_.status;
+        done_ = true;
+        cv_.notify_all();
+    }
+    TrainResult wait() {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return done_; });
+        return result_;
+    }
+    bool wait_for(int timeout_ms) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return done_; });
+    }
+    bool done() const {
+        std::lock_guard lock(mutex_);
+        return done_;
+    }
+
+    std::thread worker;  // owned by the Engine
+
+private:
+    std::atomic<bool> cancel_{false};
+    std::atomic<std::int64_t> run_id_{0};
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool paused_ = false;
+    bool done_ = false;
+    JobStatus status_ = JobStatus::Queued;
+    TrainResult result_;
+};
+
+}  // namespace sparq::engine

@@ -1,0 +1,231 @@
+#include "train/trainer.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "data/fashion_mnist.h"
+#include "job_control.h"
+#include "models/models.h"
+#include "sparq/engine/engine.h"
+#include "sparq/engine/errors.h"
+#include "sparq/profiler/process_sampler.h"
+#include "train/checkpoint.h"
+
+namespace sparq::engine::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct EvalResult {
+    double loss = 0.0;
+    double accuracy = 0.0;
+};
+
+EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std::int64_t limit) {
+    torch::NoGradGuard no_grad;
+    model.eval();
+    const std::int64_t n = limit > 0 ? std::min(limit, split.size()) : split.size();
+    constexpr std::int64_t kBatch = 1000;
+    double loss_sum = 0.0;
+    std::int64_t correct = 0;
+    for (std::int64_t i = 0; i < n; i += kBatch) {
+        const std::int64_t len = std::min(kBatch, n - i);
+        const auto x = split.images.narrow(0, i, len);
+        const auto y = split.labels.narrow(0, i, len);
+        const auto logits = model.forward(x);
+        loss_sum += torch::nn::functional::cross_entropy(
+                        logits, y,
+                        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                        .item<double>();
+        correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+    }
+    model.train();
+    return {loss_sum / double(n), double(correct) / double(n)};
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSpec& spec,
+                                                        torch::nn::Module& model) {
+    if (spec.optimizer == "sgd")
+        return std::make_unique<torch::optim::SGD>(
+            model.parameters(), torch::optim::SGDOptions(spec.lr)
+                                    .momentum(spec.momentum)
+                                    .weight_decay(spec.weight_decay));
+    return std::make_unique<torch::optim::Adam>(
+        model.parameters(), torch::optim::AdamOptions(spec.lr).weight_decay(spec.weight_decay));
+}
+
+// Series ids resolved once, before the hot loop.
+struct TrainSeries {
+    explicit TrainSeries(profiler::SeriesRegistry& r)
+        : loss(r.intern(series::kTrainLoss)), train_acc(r.intern(series::kTrainAccuracy)),
+          test_loss(r.intern(series::kTestLoss)), test_acc(r.intern(series::kTestAccuracy)),
+          step_ms(r.intern(series::kStepMs)), samples_per_s(r.intern(series::kSamplesPerS)),
+          epoch(r.intern(series::kEpoch)) {}
+    profiler::SeriesId loss, train_acc, test_loss, test_acc, step_ms, samples_per_s, epoch;
+};
+
+}  // namespace
+
+TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
+    const auto t_start = Clock::now();
+    at::set_num_threads(spec.threads);
+    torch::manual_seed(spec.seed);
+
+    TrainResult result;
+    result.run_id = ctx.run;
+    result.device = "cpu";
+
+    const std::string data_dir = spec.data_dir.empty() ? default_data_dir() : spec.data_dir;
+    ctx.sink.on_log("info", "loading Fashion-MNIST from " + data_dir);
+    const auto ds = data::load_fashion_mnist(data_dir);
+    const std::int64_t n_train =
+        spec.limit_train > 0 ? std::min(spec.limit_train, ds->train.size()) : ds->train.size();
+    const auto train_x = ds->train.images.narrow(0, 0, n_train);
+    const auto train_y = ds->train.labels.narrow(0, 0, n_train);
+
+    auto model = models::make_model(spec);
+    auto optimizer = make_optimizer(spec, *model);
+    result.params = models::parameter_count(*model);
+
+    int start_epoch = 0;
+    std::int64_t global_step = 0;
+    if (!spec.resume.empty()) {
+        const CheckpointInfo info = load_checkpoint(spec.resume, *model, *optimizer);
+        start_epoch = info.epoch;
+        global_step = info.step;
+        result.epochs = info.epoch;
+        ctx.sink.on_log("info", "resumed from " + spec.resume + " after epoch " +
+                                    std::to_string(info.epoch));
+        if (start_epoch >= spec.epochs)
+            throw ConfigError("job: checkpoint " + spec.resume + " already completed " +
+                              std::to_string(start_epoch) + " epochs; ask for more than that "
+                              "with 'epochs'");
+    }
+
+    profiler::Producer out = ctx.bus.make_producer();
+    const TrainSeries ids(ctx.bus.series());
+    const std::string spec_json = to_json(spec);
+    const std::string ckpt_path =
+        ctx.run_dir.empty() ? std::string() : ctx.run_dir + "/checkpoint.pt";
+    bool ckpt_registered = false;
+
+    const std::int64_t batch = spec.batch_size;
+    const std::int64_t batches = (n_train + batch - 1) / batch;
+    double step_seconds = 0.0;
+    std::int64_t steps_timed = 0, samples_timed = 0;
+    double throughput_ema = 0.0;
+
+    model->train();
+    for (int epoch = start_epoch; epoch < spec.epochs; ++epoch) {
+        const auto t_epoch = Clock::now();
+        // Shuffle order depends only on (seed, epoch), so a resumed run sees the same order.
+        auto gen = at::detail::createCPUGenerator(spec.seed * 1000003ull + std::uint64_t(epoch));
+        const auto perm = torch::randperm(n_train, gen, torch::kInt64);
+        double loss_sum = 0.0;
+        std::int64_t correct = 0, seen = 0;
+        auto last_progress = Clock::now() - std::chrono::seconds(1);
+
+        for (std::int64_t b = 0; b < batches; ++b) {
+            if (ctx.job.should_stop()) break;
+            const auto t_step = Clock::now();
+            const std::int64_t len = std::min(batch, n_train - b * batch);
+            const auto idx = perm.narrow(0, b * batch, len);
+            const auto x = train_x.index_select(0, idx);
+            const auto y = train_y.index_select(0, idx);
+
+            optimizer->zero_grad();
+            const auto logits = model->forward(x);
+            const auto loss = torch::nn::functional::cross_entropy(logits, y);
+            loss.backward();
+            optimizer->step();
+
+            const double loss_v = loss.item<double>();
+            correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+            const double dt = seconds_since(t_step);
+            if (!std::isfinite(loss_v))
+                throw ConfigError("job: training diverged (loss is " + std::to_string(loss_v) +
+                                  " at step " + std::to_string(global_step) +
+                                  "); lower 'lr' and try again");
+            step_seconds += dt;
+            ++steps_timed;
+            samples_timed += len;
+            seen += len;
+            loss_sum += loss_v * double(len);
+            ++global_step;
+
+            const double rate = double(len) / dt;
+            throughput_ema = throughput_ema == 0.0 ? rate : 0.9 * throughput_ema + 0.1 * rate;
+            out.publish(ctx.run, ids.loss, global_step, loss_v);
+            out.publish(ctx.run, ids.step_ms, global_step, dt * 1e3);
+            out.publish(ctx.run, ids.samples_per_s, global_step, throughput_ema);
+
+            if (seconds_since(last_progress) >= 0.1 || b + 1 == batches) {
+                last_progress = Clock::now();
+                JobProgress p;
+                p.run_id = ctx.run;
+                p.epoch = epoch + 1;
+                p.epochs = spec.epochs;
+                p.batch = b + 1;
+                p.batches = batches;
+                p.loss = loss_sum / double(seen);
+                p.samples_per_s = throughput_ema;
+                ctx.sink.on_progress(p);
+            }
+        }
+        if (ctx.job.cancel_requested()) break;
+
+        EpochReport rep;
+        rep.run_id = ctx.run;
+        rep.epoch = epoch + 1;
+        rep.train_loss = loss_sum / double(seen);
+        rep.train_accuracy = double(correct) / double(seen);
+        const EvalResult test = evaluate(*model, ds->test, spec.limit_test);
+        rep.test_loss = test.loss;
+        rep.test_accuracy = test.accuracy;
+        out.publish(ctx.run, ids.train_acc, global_step, rep.train_accuracy);
+        out.publish(ctx.run, ids.test_loss, global_step, rep.test_loss);
+        out.publish(ctx.run, ids.test_acc, global_step, rep.test_accuracy);
+        out.publish(ctx.run, ids.epoch, global_step, double(epoch + 1));
+
+        if (spec.checkpoint && !ckpt_path.empty()) {
+            save_checkpoint(ckpt_path, *model, *optimizer, {epoch + 1, global_step, spec_json});
+            rep.checkpoint = ckpt_path;
+            result.checkpoint = ckpt_path;
+            if (ctx.store && !ckpt_registered) {
+                ctx.store->add_artifact(ctx.run, "checkpoint", ckpt_path,
+                                        std::int64_t(std::filesystem::file_size(ckpt_path)));
+                ckpt_registered = true;
+            }
+        }
+        rep.seconds = seconds_since(t_epoch);
+        result.epochs = epoch + 1;
+        result.test_accuracy = rep.test_accuracy;
+        result.best_test_accuracy = std::max(result.best_test_accuracy, rep.test_accuracy);
+        result.final_train_loss = rep.train_loss;
+        if (ctx.store) {
+            char msg[160];
+            std::snprintf(msg, sizeof msg, "epoch %d/%d: train loss %.4f, test accuracy %.4f",
+                          epoch + 1, spec.epochs, rep.train_loss, rep.test_accuracy);
+            ctx.store->add_event(ctx.run, "info", "epoch", msg);
+        }
+        ctx.sink.on_epoch(rep);
+    }
+
+    result.status = ctx.job.cancel_requested() ? JobStatus::Cancelled : JobStatus::Completed;
+    result.train_samples_per_s = step_seconds > 0 ? double(samples_timed) / step_seconds : 0.0;
+    result.step_ms = steps_timed > 0 ? step_seconds * 1e3 / double(steps_timed) : 0.0;
+    result.peak_rss_mb = profiler::read_process_stats().peak_rss_mb;
+    result.wall_s = seconds_since(t_start);
+    return result;
+}
+
+}  // namespace sparq::engine::train

@@ -1,0 +1,112 @@
+#include <unordered_map>
+
+#include "sparq/profiler/run_store.h"
+#include "sqlite_db.h"
+
+namespace sparq::profiler {
+
+struct RunReader::Impl {
+    Impl(const std::string& path, int timeout) : db(path, sql::Db::Mode::ReadOnly, timeout) {}
+    sql::Db db;
+};
+
+RunReader::RunReader(const std::string& path, int busy_timeout_ms)
+    : impl_(std::make_unique<Impl>(path, busy_timeout_ms)) {}
+RunReader::~RunReader() = default;
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "SELECT r.id, r.name, r.kind, r.preset, r.status, r.created_ns, r.started_ns, r.ended_ns, "
+    "r.host, r.build, COALESCE(c.config_json, '{}'), r.summary_json, r.test_accuracy "
+    "FROM runs r LEFT JOIN run_config c ON c.run_id = r.id ";
+
+RunRecord read_run(const sql::Stmt& s) {
+    RunRecord r;
+    r.id = s.i64(0);
+    r.name = s.text(1);
+    r.kind = s.text(2);
+    r.preset = s.text(3);
+    r.status = s.text(4);
+    r.created_ns = s.i64(5);
+    r.started_ns = s.i64(6);
+    r.ended_ns = s.i64(7);
+    r.host = s.text(8);
+    r.build = s.text(9);
+    r.config_json = s.text(10);
+    r.summary_json = s.text(11);
+    if (!s.is_null(12)) r.test_accuracy = s.f64(12);
+    return r;
+}
+
+}  // namespace
+
+std::vector<RunRecord> RunReader::list_runs(int limit) const {
+    std::string q = std::string(kRunColumns) + "ORDER BY r.id DESC";
+    if (limit > 0) q += " LIMIT " + std::to_string(limit);
+    sql::Stmt s = impl_->db.prepare(q);
+    std::vector<RunRecord> out;
+    while (s.step()) out.push_back(read_run(s));
+    return out;
+}
+
+std::optional<RunRecord> RunReader::run(RunId id) const {
+    sql::Stmt s = impl_->db.prepare(std::string(kRunColumns) + "WHERE r.id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_run(s);
+}
+
+std::vector<std::string> RunReader::series_names(RunId id) const {
+    sql::Stmt s = impl_->db.prepare(
+        "SELECT name FROM series WHERE id IN (SELECT DISTINCT series_id FROM metrics "
+        "WHERE run_id = ?) ORDER BY name");
+    s.bind(1, id);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+std::vector<SeriesPoints> RunReader::load_series(RunId id,
+                                                 const std::vector<std::string>& names) const {
+    const std::vector<std::string> wanted = names.empty() ? series_names(id) : names;
+    sql::Stmt s = impl_->db.prepare(
+        "SELECT m.step, m.time_ns, m.value FROM metrics m JOIN series n ON n.id = m.series_id "
+        "WHERE m.run_id = ? AND n.name = ? ORDER BY m.step, m.time_ns");
+    std::vector<SeriesPoints> out;
+    for (const std::string& name : wanted) {
+        SeriesPoints p;
+        p.name = name;
+        s.bind(1, id).bind(2, name);
+        while (s.step()) {
+            p.step.push_back(s.i64(0));
+            p.time_ns.push_back(s.i64(1));
+            p.value.push_back(s.f64(2));
+        }
+        s.reset();
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::vector<RunEvent> RunReader::events(RunId id) const {
+    sql::Stmt s = impl_->db.prepare(
+        "SELECT time_ns, level, kind, message FROM events WHERE run_id = ? ORDER BY id");
+    s.bind(1, id);
+    std::vector<RunEvent> out;
+    while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3)});
+    return out;
+}
+
+std::vector<Artifact> RunReader::artifacts(RunId id) const {
+    sql::Stmt s = impl_->db.prepare(
+        "SELECT kind, path, bytes, time_ns FROM artifacts WHERE run_id = ? ORDER BY id");
+    s.bind(1, id);
+    std::vector<Artifact> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.i64(2), s.i64(3)});
+    return out;
+}
+
+int RunReader::schema_version() const { return impl_->db.schema_version(); }
+
+}  // namespace sparq::profiler

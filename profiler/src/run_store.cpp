@@ -1,0 +1,337 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sparq/profiler/run_store.h"
+#include "sqlite_db.h"
+
+namespace sparq::profiler {
+
+namespace {
+
+std::string host_name() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+    return buf;
+}
+
+bool process_alive(std::int64_t pid) {
+    if (pid <= 0) return false;
+    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+constexpr std::int64_t kHeartbeatPeriodNs = 1'000'000'000;
+constexpr std::int64_t kForeignHostStaleNs = 300'000'000'000;  // 5 minutes
+
+std::string xdg_data_home() {
+    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return x;
+    const char* home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/.local/share";
+}
+
+}  // namespace
+
+double RunRecord::duration_s() const {
+    const std::int64_t end = ended_ns ? ended_ns : (started_ns ? wall_ns() : 0);
+    return started_ns && end > started_ns ? double(end - started_ns) / 1e9 : 0.0;
+}
+
+std::string default_db_path() { return xdg_data_home() + "/sparq/history.db"; }
+std::string default_workspace_root() { return xdg_data_home() + "/sparq/runs"; }
+
+// ---------------------------------------------------------------- writer
+
+struct RunStore::Impl final : MetricSubscriber {
+    Impl(const StoreOptions& o)
+        : options(o), db(o.path, sql::Db::Mode::ReadWrite, o.busy_timeout_ms),
+          host(host_name()), wall_offset_ns(wall_ns() - now_ns()) {
+        mark_interrupted();
+        writer = std::thread([this] { loop(); });
+    }
+
+    ~Impl() override {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+        }
+        wake.notify_one();
+        writer.join();
+    }
+
+    // Bus consumer thread: queue the batch for the writer.
+    void on_samples(const Sample* s, std::size_t n) override {
+        std::lock_guard lock(mutex);
+        pending.insert(pending.end(), s, s + n);
+    }
+
+    // Queues an operation for the writer thread and, if wait, blocks until committed.
+    void submit(std::function<void(sql::Db&)> op, bool wait) {
+        std::uint64_t ticket = 0;
+        {
+            std::lock_guard lock(mutex);
+            if (writer_error) throw StoreError(*writer_error);
+            ops.push_back(std::move(op));
+            if (wait) ticket = ++flush_requested;
+        }
+        if (!wait) return;
+        wake.notify_one();
+        std::unique_lock lock(mutex);
+        done.wait(lock, [&] { return flush_done >= ticket; });
+        if (writer_error) throw StoreError(*writer_error);
+    }
+
+    void mark_interrupted() {
+        sql::Stmt q = db.prepare(
+            "SELECT id, pid, host, heartbeat_ns FROM runs WHERE status IN ('running','queued')");
+        sql::Stmt upd = db.prepare(
+            "UPDATE runs SET status='interrupted', "
+            "ended_ns=CASE WHEN heartbeat_ns>0 THEN heartbeat_ns ELSE started_ns END WHERE id=?");
+        std::vector<RunId> dead;
+        const std::int64_t now = wall_ns();
+        while (q.step()) {
+            const bool same_host = q.text(2) == host;
+            const bool alive = same_host ? process_alive(q.i64(1))
+                                         : now - q.i64(3) < kForeignHostStaleNs;
+            if (!alive) dead.push_back(q.i64(0));
+        }
+        for (RunId id : dead) upd.bind(1, id).run();
+    }
+
+    std::int64_t series_db_id(SeriesId sid) {
+        auto it = series_ids.find(sid);
+        if (it != series_ids.end()) return it->second;
+        const std::string name = registry ? registry->name(sid) : std::string();
+        const std::string key = name.empty() ? "series/" + std::to_string(sid) : name;
+        sql::Stmt ins = db.prepare("INSERT OR IGNORE INTO series(name) VALUES(?)");
+        ins.bind(1, key).run();
+        sql::Stmt sel = db.prepare("SELECT id FROM series WHERE name=?");
+        sel.bind(1, key);
+        sel.step();
+        const std::int64_t id = sel.i64(0);
+        series_ids.emplace(sid, id);
+        return id;
+    }
+
+    void write_batch(std::vector<std::function<void(sql::Db&)>>& batch_ops,
+                     std::vector<Sample>& samples, bool heartbeat) {
+        db.exec("BEGIN");
+        try {
+            for (auto& op : batch_ops) op(db);
+            if (!samples.empty()) {
+                sql::Stmt ins = db.prepare(
+                    "INSERT INTO metrics(run_id, series_id, step, time_ns, value) "
+                    "VALUES(?,?,?,?,?)");
+                for (const Sample& s : samples) {
+                    ins.bind(1, std::int64_t(s.run))
+                        .bind(2, series_db_id(s.series))
+                        .bind(3, s.step)
+                        .bind(4, s.time_ns + wall_offset_ns)
+                        .bind(5, s.value);
+                    ins.run();
+                }
+            }
+            if (heartbeat && !live_runs.empty()) {
+                sql::Stmt hb = db.prepare("UPDATE runs SET heartbeat_ns=? WHERE id=?");
+                const std::int64_t now = wall_ns();
+                for (RunId id : live_runs) hb.bind(1, now).bind(2, id).run();
+            }
+            db.exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+
+    void loop() {
+        std::int64_t last_heartbeat = 0;
+        for (;;) {
+            std::vector<std::function<void(sql::Db&)>> batch_ops;
+            std::vector<Sample> samples;
+            std::uint64_t ticket;
+            bool stop;
+            std::function<void(std::uint64_t)> callback;
+            {
+                std::unique_lock lock(mutex);
+                wake.wait_for(lock, std::chrono::milliseconds(options.flush_interval_ms), [&] {
+                    return stopping || flush_requested > flush_done;
+                });
+                batch_ops.assign(std::make_move_iterator(ops.begin()),
+                                 std::make_move_iterator(ops.end()));
+                ops.clear();
+                samples.swap(pending);
+                ticket = flush_requested;
+                stop = stopping;
+                callback = commit_callback;
+            }
+            const std::int64_t now = now_ns();
+            const bool heartbeat = now - last_heartbeat >= kHeartbeatPeriodNs;
+            if (!batch_ops.empty() || !samples.empty() || (heartbeat && !live_runs.empty())) {
+                try {
+                    write_batch(batch_ops, samples, heartbeat);
+                    if (heartbeat) last_heartbeat = now;
+                    committed += samples.size();
+                    if (callback) callback(committed);
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(mutex);
+                    if (!writer_error) std::cerr << "sparq: " << e.what() << "\n";
+                    writer_error = e.what();
+                }
+            }
+            {
+                std::lock_guard lock(mutex);
+                flush_done = std::max(flush_done, ticket);
+            }
+            done.notify_all();
+            if (stop) {
+                std::lock_guard lock(mutex);
+                if (ops.empty() && pending.empty()) break;
+            }
+        }
+    }
+
+    StoreOptions options;
+    sql::Db db;  // owned by the writer thread after construction
+    std::string host;
+    std::int64_t wall_offset_ns;
+    std::unordered_map<SeriesId, std::int64_t> series_ids;  // writer thread only
+    std::unordered_set<RunId> live_runs;                     // writer thread only
+    std::uint64_t committed = 0;                             // writer thread only
+    std::function<void(std::uint64_t)> commit_callback;  // guarded by mutex
+    SeriesRegistry* registry = nullptr;
+    MetricBus* bus = nullptr;
+
+    std::mutex mutex;
+    std::condition_variable wake, done;
+    std::vector<Sample> pending;
+    std::deque<std::function<void(sql::Db&)>> ops;
+    std::uint64_t flush_requested = 0, flush_done = 0;
+    std::optional<std::string> writer_error;
+    bool stopping = false;
+    std::thread writer;
+};
+
+RunStore::RunStore() = default;
+
+std::unique_ptr<RunStore> RunStore::open(const StoreOptions& options) {
+    if (options.path.empty()) throw StoreError("no history database path given");
+    StoreOptions o = options;
+    o.flush_interval_ms = std::clamp(o.flush_interval_ms, 10, 1000);
+    std::unique_ptr<RunStore> store(new RunStore());
+    store->impl_ = std::make_unique<Impl>(o);
+    return store;
+}
+
+RunStore::~RunStore() {
+    detach();
+}
+
+const std::string& RunStore::path() const { return impl_->options.path; }
+
+RunId RunStore::create_run(const NewRun& run) {
+    RunId id = 0;
+    const std::string host = impl_->host;
+    impl_->submit(
+        [&, host](sql::Db& db) {
+            const std::int64_t now = wall_ns();
+            sql::Stmt ins = db.prepare(
+                "INSERT INTO runs(name, kind, preset, status, created_ns, started_ns, "
+                "heartbeat_ns, pid, host, build) VALUES(?,?,?,'running',?,?,?,?,?,?)");
+            ins.bind(1, run.name).bind(2, run.kind).bind(3, run.preset).bind(4, now)
+                .bind(5, now).bind(6, now).bind(7, std::int64_t(getpid())).bind(8, host)
+                .bind(9, std::string_view("sparq " __DATE__));
+            ins.run();
+            id = db.last_insert_id();
+            if (id > 0xffffffffLL)
+                throw StoreError("history database " + db.path() + " ran out of run ids");
+            sql::Stmt cfg = db.prepare("INSERT INTO run_config(run_id, config_json) VALUES(?,?)");
+            cfg.bind(1, id).bind(2, run.config_json).run();
+            impl_->live_runs.insert(id);
+        },
+        true);
+    return id;
+}
+
+void RunStore::finish_run(RunId id, const std::string& status, const std::string& summary_json,
+                          std::optional<double> test_accuracy) {
+    impl_->submit(
+        [=](sql::Db& db) {
+            sql::Stmt upd = db.prepare(
+                "UPDATE runs SET status=?, ended_ns=?, heartbeat_ns=?, summary_json=?, "
+                "test_accuracy=? WHERE id=?");
+            const std::int64_t now = wall_ns();
+            upd.bind(1, status).bind(2, now).bind(3, now).bind(4, summary_json);
+            if (test_accuracy) upd.bind(5, *test_accuracy); else upd.bind_null(5);
+            upd.bind(6, id).run();
+            impl_->live_runs.erase(id);
+        },
+        true);
+}
+
+void RunStore::add_event(RunId id, const std::string& level, const std::string& kind,
+                         const std::string& message) {
+    const std::int64_t t = wall_ns();
+    impl_->submit(
+        [=](sql::Db& db) {
+            db.prepare("INSERT INTO events(run_id, time_ns, level, kind, message) "
+                       "VALUES(?,?,?,?,?)")
+                .bind(1, id).bind(2, t).bind(3, level).bind(4, kind).bind(5, message)
+                .run();
+        },
+        false);
+}
+
+void RunStore::add_artifact(RunId id, const std::string& kind, const std::string& path,
+                            std::int64_t bytes) {
+    const std::int64_t t = wall_ns();
+    impl_->submit(
+        [=](sql::Db& db) {
+            db.prepare("INSERT INTO artifacts(run_id, kind, path, bytes, time_ns) "
+                       "VALUES(?,?,?,?,?)")
+                .bind(1, id).bind(2, kind).bind(3, path).bind(4, bytes).bind(5, t).run();
+        },
+        false);
+}
+
+void RunStore::attach(MetricBus& bus) {
+    detach();
+    impl_->registry = &bus.series();
+    impl_->bus = &bus;
+    bus.subscribe(impl_.get());
+}
+
+void RunStore::detach() {
+    if (impl_->bus) {
+        impl_->bus->flush();
+        impl_->bus->unsubscribe(impl_.get());
+        impl_->bus = nullptr;
+    }
+    flush();
+}
+
+void RunStore::flush() {
+    impl_->submit([](sql::Db&) {}, true);
+}
+
+void RunStore::on_commit(std::function<void(std::uint64_t)> callback) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->commit_callback = std::move(callback);
+}
+
+std::uint64_t RunStore::committed_samples() const {
+    const_cast<RunStore*>(this)->flush();
+    return impl_->committed;
+}
+
+}  // namespace sparq::profiler
