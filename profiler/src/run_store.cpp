@@ -76,12 +76,12 @@ struct RunStore::Impl final : MetricSubscriber {
         pending.insert(pending.end(), s, s + n);
     }
 
-    // Queues an operation for the writer thread and, if wait, blocks until committed.
+    // Queues an operation for the writer thread and, if wait, blocks until its transaction
+    // committed; throws StoreError when that transaction failed.
     void submit(std::function<void(sql::Db&)> op, bool wait) {
         std::uint64_t ticket = 0;
         {
             std::lock_guard lock(mutex);
-            if (writer_error) throw StoreError(*writer_error);
             ops.push_back(std::move(op));
             if (wait) ticket = ++flush_requested;
         }
@@ -89,7 +89,7 @@ struct RunStore::Impl final : MetricSubscriber {
         wake.notify_one();
         std::unique_lock lock(mutex);
         done.wait(lock, [&] { return flush_done >= ticket; });
-        if (writer_error) throw StoreError(*writer_error);
+        if (ticket >= failed_from && ticket <= failed_to) throw StoreError(failed_what);
     }
 
     void mark_interrupted() {
@@ -184,9 +184,13 @@ struct RunStore::Impl final : MetricSubscriber {
                     committed += samples.size();
                     if (callback) callback(committed);
                 } catch (const std::exception& e) {
+                    // The batch is lost; callers waiting on it get the error, later batches
+                    // try again (a lock held by another process is usually temporary).
+                    std::cerr << "sparq: " << e.what() << "\n";
                     std::lock_guard lock(mutex);
-                    if (!writer_error) std::cerr << "sparq: " << e.what() << "\n";
-                    writer_error = e.what();
+                    failed_from = flush_done + 1;
+                    failed_to = ticket;
+                    failed_what = e.what();
                 }
             }
             {
@@ -217,7 +221,8 @@ struct RunStore::Impl final : MetricSubscriber {
     std::vector<Sample> pending;
     std::deque<std::function<void(sql::Db&)>> ops;
     std::uint64_t flush_requested = 0, flush_done = 0;
-    std::optional<std::string> writer_error;
+    std::uint64_t failed_from = 1, failed_to = 0;  // tickets of the last failed transaction
+    std::string failed_what;
     bool stopping = false;
     std::thread writer;
 };
@@ -228,8 +233,9 @@ std::unique_ptr<RunStore> RunStore::open(const StoreOptions& options) {
     if (options.path.empty()) throw StoreError("no history database path given");
     StoreOptions o = options;
     o.flush_interval_ms = std::clamp(o.flush_interval_ms, 10, 1000);
+    auto impl = std::make_unique<Impl>(o);  // throws before any RunStore exists
     std::unique_ptr<RunStore> store(new RunStore());
-    store->impl_ = std::make_unique<Impl>(o);
+    store->impl_ = std::move(impl);
     return store;
 }
 

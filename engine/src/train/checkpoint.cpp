@@ -32,6 +32,32 @@ std::string tensor_string(const torch::Tensor& t) {
                        std::size_t(c.numel()));
 }
 
+std::string shape_str(c10::IntArrayRef sizes) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? "," : "") + std::to_string(sizes[i]);
+    return s + "]";
+}
+
+// Module::load replaces tensors without comparing shapes, so a checkpoint of another
+// architecture would load "successfully". Load, then compare against the shapes before.
+void load_model_checked(const std::string& path, torch::nn::Module& model,
+                        torch::serialize::InputArchive& model_ar) {
+    std::vector<std::pair<std::string, std::vector<std::int64_t>>> expected;
+    for (const auto& p : model.named_parameters()) expected.emplace_back(p.key(), p.value().sizes().vec());
+    for (const auto& b : model.named_buffers()) expected.emplace_back(b.key(), b.value().sizes().vec());
+    model.load(model_ar);
+    std::size_t i = 0;
+    auto check = [&](const std::string& name, const torch::Tensor& t) {
+        const auto& [want_name, want] = expected[i++];
+        if (name != want_name || t.sizes().vec() != want)
+            throw DataError("checkpoint " + path + " is from another architecture: it has " +
+                            name + " " + shape_str(t.sizes()) + " where this job's model has " +
+                            want_name + " " + shape_str(want));
+    };
+    for (const auto& p : model.named_parameters()) check(p.key(), p.value());
+    for (const auto& b : model.named_buffers()) check(b.key(), b.value());
+}
+
 }  // namespace
 
 void write_atomically(const std::string& path,
@@ -74,7 +100,7 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model
         torch::serialize::InputArchive archive, model_ar, optim_ar;
         archive.load_from(path);
         archive.read("model", model_ar);
-        model.load(model_ar);
+        load_model_checked(path, model, model_ar);
         archive.read("optimizer", optim_ar);
         optimizer.load(optim_ar);
         torch::Tensor epoch, step, spec;
@@ -100,7 +126,7 @@ std::vector<float> checkpoint_weights(const std::string& path, const TrainSpec& 
         torch::serialize::InputArchive archive, model_ar;
         archive.load_from(path);
         archive.read("model", model_ar);
-        model->load(model_ar);
+        load_model_checked(path, *model, model_ar);
     } catch (const c10::Error& e) {
         throw DataError("checkpoint " + path + " cannot be read: " +
                         std::string(e.what_without_backtrace()).substr(0, 200));

@@ -1,0 +1,92 @@
+// Runs the real sparq-cli binary the way scripts do.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/temp_dir.h"
+
+using sparq::test::TempDir;
+
+namespace {
+
+struct Result {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+Result run(const std::string& args, const TempDir& dir) {
+    const std::string err_file = dir.file("stderr.txt");
+    const std::string cmd = std::string(SPARQ_CLI_PATH) + " " + args + " 2>" + err_file;
+    Result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    FILE* e = std::fopen(err_file.c_str(), "r");
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), e)) r.err.append(buf.data(), n);
+    std::fclose(e);
+    return r;
+}
+
+nlohmann::json last_line_json(const std::string& out) {
+    std::string s = out;
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return nlohmann::json::parse(s.substr(s.find_last_of('\n') + 1));
+}
+
+}  // namespace
+
+TEST(Cli, TrainJsonAndHistoryList) {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+        GTEST_SKIP() << "Fashion-MNIST not installed";
+    TempDir dir;
+    const std::string db = dir.file("h.db");
+    const Result r = run("train --preset mlp-fashion --epochs 1 --limit-train 1024 --limit-test 500 "
+                         "--threads 1 --db " + db + " --workspace " + dir.file("ws") + " --json",
+                         dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = last_line_json(r.out);
+    for (const char* key : {"run_id", "status", "test_accuracy", "train_samples_per_s", "epochs",
+                            "params", "wall_s"})
+        EXPECT_TRUE(j.contains(key)) << key;
+    EXPECT_EQ(j["status"], "completed");
+    EXPECT_EQ(j["epochs"], 1);
+    EXPECT_EQ(j["params"], 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10);
+    EXPECT_GT(j["test_accuracy"].get<double>(), 0.5);
+    EXPECT_EQ(r.err.find('\r'), std::string::npos) << "no progress bar when not on a terminal";
+
+    const Result h = run("history list --db " + db + " --json", dir);
+    ASSERT_EQ(h.code, 0) << h.err;
+    const auto hl = last_line_json(h.out);
+    ASSERT_EQ(hl["runs"].size(), 1u);
+    EXPECT_EQ(hl["runs"][0]["run_id"], j["run_id"]);
+    EXPECT_EQ(hl["runs"][0]["status"], "completed");
+    EXPECT_EQ(hl["runs"][0]["preset"], "mlp-fashion");
+}
+
+TEST(Cli, ErrorsExitNonZeroWithOneLine) {
+    TempDir dir;
+    const Result bad = run("train --preset no-such-preset --db " + dir.file("h.db"), dir);
+    EXPECT_NE(bad.code, 0);
+    EXPECT_NE(bad.err.find("unknown preset 'no-such-preset'"), std::string::npos) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+
+    const Result range = run("train --preset mlp-fashion --epochs 0 --db " + dir.file("h.db"), dir);
+    EXPECT_NE(range.code, 0);
+    EXPECT_NE(range.err.find("'epochs' = 0 is out of range"), std::string::npos) << range.err;
+
+    const Result nodb = run("history list --db " + dir.file("missing.db"), dir);
+    EXPECT_NE(nodb.code, 0);
+    EXPECT_NE(nodb.err.find("no history database"), std::string::npos) << nodb.err;
+
+    const Result nodata = run("train --preset mlp-fashion --data " + dir.file("nothing") +
+                              " --db " + dir.file("h.db") + " --quiet", dir);
+    EXPECT_EQ(nodata.code, 1);
+    EXPECT_NE(nodata.err.find("--data"), std::string::npos) << nodata.err;
+}
