@@ -48,6 +48,17 @@ struct Engine::Impl {
         }
     }
 
+    // Checkpoints live beside the history that records them (<db folder>/runs), so runs of
+    // two databases never share a folder.
+    std::string workspace_root() const {
+        if (!options.workspace_root.empty()) return options.workspace_root;
+        if (options.store) {
+            const auto parent = std::filesystem::path(options.store->path()).parent_path();
+            return ((parent.empty() ? std::filesystem::path(".") : parent) / "runs").string();
+        }
+        return profiler::default_workspace_root();
+    }
+
     void run(const std::shared_ptr<JobState>& state, const TrainSpec& spec, JobSink& sink) {
         TrainResult result;
         profiler::RunId run = 0;
@@ -65,9 +76,7 @@ struct Engine::Impl {
 
             std::optional<profiler::ProcessSampler> sampler;
             if (options.sample_process) sampler.emplace(*options.bus, run);
-            const std::string root = options.workspace_root.empty()
-                                         ? profiler::default_workspace_root()
-                                         : options.workspace_root;
+            const std::string root = workspace_root();
             train::TrainContext ctx{*options.bus, run,
                                     spec.checkpoint ? root + "/" + std::to_string(run) : "",
                                     *state, sink, options.store};

@@ -43,6 +43,7 @@ const std::vector<FieldDef>& defs() {
     static const std::vector<FieldDef> d = {
         SPARQ_FIELD((FieldInfo{"name", FieldType::Text, 0, 0, {}, "run name shown in the history"}), name),
         SPARQ_FIELD((FieldInfo{"preset", FieldType::Text, 0, 0, {}, "preset the job came from"}), preset),
+        SPARQ_FIELD((FieldInfo{"description", FieldType::Text, 0, 0, {}, "what the job is for"}), description),
         SPARQ_FIELD(choice_field("model", {"mlp", "cnn"}, "model architecture", true), model),
         SPARQ_FIELD((FieldInfo{"hidden", FieldType::IntList, 1, 65536, {}, "MLP hidden layer widths"}), hidden),
         SPARQ_FIELD((FieldInfo{"channels", FieldType::IntList, 1, 1024, {}, "CNN conv channels per block"}), channels),
@@ -227,7 +228,6 @@ void apply_json(TrainSpec& spec, const std::string& json_text, const std::string
                 throw ConfigError(origin + ": 'kind' = " + value.dump() + " is not a training job");
             continue;
         }
-        if (key == "description") continue;  // free text for people reading the preset
         const FieldDef& d = find_def(key, origin);
         check_value(d.info, value, origin);
         d.set(spec, value);

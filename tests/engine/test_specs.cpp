@@ -97,7 +97,9 @@ TEST(Specs, EveryFieldIsDescribed) {
     int main_fields = 0;
     for (const FieldInfo& f : fields) {
         EXPECT_FALSE(f.help.empty()) << f.key;
-        if (f.type == FieldType::Int || f.type == FieldType::Float) EXPECT_LT(f.min, f.max) << f.key;
+        if (f.type == FieldType::Int || f.type == FieldType::Float) {
+            EXPECT_LT(f.min, f.max) << f.key;
+        }
         main_fields += f.main;
     }
     EXPECT_GE(main_fields, 5);

@@ -18,7 +18,8 @@ namespace sparq::engine {
 struct EngineOptions {
     profiler::MetricBus* bus = nullptr;     // where metrics go; required
     profiler::RunStore* store = nullptr;    // history; null = runs are not recorded
-    std::string workspace_root;             // checkpoints land in <root>/<run-id>/; empty = default
+    std::string workspace_root;             // checkpoints land in <root>/<run-id>/; empty =
+                                            // "runs" beside the history database
     bool sample_process = true;             // publish cpu/util and mem/rss_mb while a job runs
 };
 

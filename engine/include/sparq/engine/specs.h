@@ -11,6 +11,7 @@ namespace sparq::engine {
 struct TrainSpec {
     std::string name = "mlp-fashion";  // run name shown in the history
     std::string preset;                // preset this spec came from, if any
+    std::string description;           // a line for people choosing a preset
     std::string model = "mlp";         // mlp | cnn
     std::vector<int> hidden{512, 256};  // mlp: hidden layer widths
     std::vector<int> channels{32, 64};  // cnn: conv channels (3x3 conv + BN + ReLU + 2x2 pool each)

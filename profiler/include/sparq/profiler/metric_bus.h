@@ -83,6 +83,8 @@ public:
     /// Creates a producer with its own ring. Takes a lock: call outside hot loops.
     Producer make_producer();
     void subscribe(MetricSubscriber* s);
+    /// After this returns the subscriber receives no further call (delivery happens under
+    /// the bus's lock), so it may be destroyed.
     void unsubscribe(MetricSubscriber* s);
     /// Blocks until every sample published (by any thread) before the call has been
     /// delivered to the subscribers.

@@ -1,0 +1,79 @@
+#pragma once
+// ChartFeed: the UI's subscriber on the metric bus. The bus's consumer thread hands it
+// samples; it keeps, per watched series of the run on show, a decimated window of at most
+// `capacity` points, and collects the points added since the last take(). A QTimer on the
+// UI thread calls take() (a few swaps under the lock) and draws what it got.
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sparq/profiler/metric_bus.h"
+#include "sparq/profiler/sample.h"
+
+namespace sparq::ui {
+
+class ChartFeed : public profiler::MetricSubscriber {
+public:
+    struct Point {
+        double x = 0.0;  // seconds since the run's first sample seen here
+        double y = 0.0;
+    };
+    /// What changed in one series since the last take().
+    struct SeriesUpdate {
+        bool reset = false;         // drop what was drawn before, then add `points`
+        std::vector<Point> points;  // in time order
+    };
+    struct Update {
+        profiler::RunId run = 0;           // run on show (0 = none yet)
+        std::vector<SeriesUpdate> series;  // one per watched series, in constructor order
+        bool empty() const;
+    };
+
+    /// Interns the watched series names once and subscribes to the bus.
+    ChartFeed(profiler::MetricBus& bus, std::vector<std::string> series_names,
+              std::size_t capacity = 2000);
+    ~ChartFeed() override;  // unsubscribes; no call arrives afterwards
+    ChartFeed(const ChartFeed&) = delete;
+    ChartFeed& operator=(const ChartFeed&) = delete;
+
+    /// Shows `run` from now on (clearing the windows when it differs from the run on show).
+    /// Samples of a newer run (a larger id) always switch the feed to that run, so a job's
+    /// first samples are kept even when they arrive before its id reaches the UI.
+    void set_run(profiler::RunId run);
+    profiler::RunId run() const;
+
+    /// Bus consumer thread.
+    void on_samples(const profiler::Sample* samples, std::size_t count) override;
+
+    /// UI thread: takes the points gathered since the last call.
+    Update take();
+
+    std::size_t capacity() const { return capacity_; }
+    const std::vector<std::string>& series_names() const { return names_; }
+
+private:
+    struct Window {
+        std::vector<Point> points;   // the decimated window (<= capacity)
+        std::vector<Point> pending;  // added since the last take()
+        bool reset = false;
+        std::int64_t stride = 1;     // keep one sample in `stride`
+        std::int64_t skipped = 0;    // samples dropped since the last kept one
+    };
+    void switch_to(profiler::RunId run);  // mutex_ held
+    void add(Window& w, Point p);         // mutex_ held
+
+    profiler::MetricBus& bus_;
+    std::vector<std::string> names_;
+    std::vector<profiler::SeriesId> ids_;
+    std::size_t capacity_;
+
+    mutable std::mutex mutex_;
+    profiler::RunId run_ = 0;
+    bool have_t0_ = false;
+    std::int64_t t0_ns_ = 0;
+    std::vector<Window> windows_;
+};
+
+}  // namespace sparq::ui

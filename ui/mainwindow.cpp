@@ -1,0 +1,230 @@
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QKeySequence>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyle>
+
+#include "historypage.h"
+#include "jobbridge.h"
+#include "launcherpage.h"
+#include "livepage.h"
+#include "runtablemodel.h"
+#include "workbench.h"
+
+namespace sparq::ui {
+namespace {
+
+bool persistSettings() { return !QCoreApplication::organizationName().isEmpty(); }
+
+}  // namespace
+
+MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
+    : QMainWindow(parent), workbench_(workbench) {
+    setWindowTitle(QStringLiteral("Sparq"));
+    resize(1280, 860);
+
+    nav_ = new QListWidget(this);
+    nav_->setObjectName(QStringLiteral("navigation"));
+    nav_->setIconSize(QSize(24, 24));
+    nav_->setSpacing(2);
+    nav_->setFixedWidth(150);
+    nav_->setFrameShape(QFrame::NoFrame);
+    struct Entry {
+        const char* name;
+        QStyle::StandardPixmap icon;
+        const char* shortcut;
+    };
+    const Entry entries[ViewCount] = {
+        {QT_TR_NOOP("Launch"), QStyle::SP_MediaPlay, "Ctrl+1"},
+        {QT_TR_NOOP("Live"), QStyle::SP_ComputerIcon, "Ctrl+2"},
+        {QT_TR_NOOP("History"), QStyle::SP_FileDialogDetailedView, "Ctrl+3"},
+    };
+    for (const Entry& e : entries) {
+        auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
+        item->setToolTip(tr("%1 (%2)").arg(tr(e.name), QString::fromLatin1(e.shortcut)));
+        item->setSizeHint(QSize(0, 40));
+    }
+
+    stack_ = new QStackedWidget(this);
+    launcher_ = new LauncherPage(workbench_, stack_);
+    live_ = new LivePage(workbench_, stack_);
+    history_ = new HistoryPage(workbench_, stack_);
+    stack_->addWidget(launcher_);
+    stack_->addWidget(live_);
+    stack_->addWidget(history_);
+
+    auto* central = new QWidget(this);
+    auto* layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(nav_);
+    layout->addWidget(stack_, 1);
+    setCentralWidget(central);
+
+    connect(nav_, &QListWidget::currentRowChanged, stack_, &QStackedWidget::setCurrentIndex);
+    nav_->setCurrentRow(LaunchView);
+
+    jobLabel_ = new QLabel(this);
+    jobLabel_->setObjectName(QStringLiteral("jobStatus"));
+    deviceLabel_ = new QLabel(tr("Device: %1").arg(workbench_->deviceName()), this);
+    deviceLabel_->setObjectName(QStringLiteral("deviceStatus"));
+    deviceLabel_->setToolTip(tr("Where jobs run"));
+    jobLabel_->setContentsMargins(6, 0, 6, 0);
+    deviceLabel_->setContentsMargins(6, 0, 6, 0);
+    auto* separator = new QFrame(this);
+    separator->setFrameShape(QFrame::VLine);
+    separator->setFrameShadow(QFrame::Sunken);
+    statusBar()->addPermanentWidget(jobLabel_);
+    statusBar()->addPermanentWidget(separator);
+    statusBar()->addPermanentWidget(deviceLabel_);
+    jobLabel_->setText(tr("Idle"));
+
+    createActions();
+
+    JobBridge* bridge = workbench_->bridge();
+    connect(bridge, &JobBridge::started, this, &MainWindow::onStarted);
+    connect(bridge, &JobBridge::progress, this, &MainWindow::onProgress);
+    connect(bridge, &JobBridge::finished, this, &MainWindow::onFinished);
+    connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
+    connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
+    connect(history_, &HistoryPage::launchWithSettings, this,
+            [this](const engine::TrainSpec& spec, const QString& origin) {
+                if (workbench_->isRunning()) return;
+                launcher_->loadSpec(spec, origin);
+                showView(LaunchView);
+            });
+    onRunningChanged(workbench_->isRunning());
+
+    if (persistSettings()) {
+        QSettings settings;
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    }
+}
+
+void MainWindow::createActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence(QStringLiteral("Ctrl+Q")));
+    quit->setShortcutContext(Qt::ApplicationShortcut);
+
+    QMenu* job = menuBar()->addMenu(tr("&Job"));
+    startAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), launcher_,
+                                  &LauncherPage::startJob);
+    startAction_->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Return")),
+                                QKeySequence(QStringLiteral("Ctrl+Enter"))});
+    stopAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), launcher_,
+                                 &LauncherPage::stopJob);
+    stopAction_->setShortcuts({QKeySequence(QStringLiteral("Ctrl+.")), QKeySequence(Qt::Key_Escape)});
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History")};
+    for (int v = 0; v < ViewCount; ++v) {
+        QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
+        a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));
+    }
+    view->addSeparator();
+    QAction* refresh = view->addAction(style()->standardIcon(QStyle::SP_BrowserReload),
+                                       tr("&Refresh history"), history_, &HistoryPage::refresh);
+    refresh->setShortcut(QKeySequence(Qt::Key_F5));
+}
+
+MainWindow::View MainWindow::currentView() const { return View(stack_->currentIndex()); }
+
+QString MainWindow::jobStatusText() const { return jobLabel_->text(); }
+
+void MainWindow::showView(int view) {
+    if (view >= 0 && view < ViewCount) nav_->setCurrentRow(view);
+}
+
+void MainWindow::onRunningChanged(bool running) {
+    stopAction_->setEnabled(running);
+    startAction_->setEnabled(!running);
+    if (running) {
+        const auto& spec = workbench_->currentSpec();
+        jobLabel_->setText(tr("Starting %1…").arg(QString::fromStdString(spec.name)));
+    }
+}
+
+void MainWindow::onStarted(qint64 runId, const QString& device) {
+    const auto& spec = workbench_->currentSpec();
+    jobLabel_->setText(tr("Run %1 · %2 · starting on %3")
+                           .arg(runId)
+                           .arg(QString::fromStdString(spec.preset.empty() ? spec.name : spec.preset), device));
+}
+
+void MainWindow::onProgress(const engine::JobProgress& p) {
+    const auto& spec = workbench_->currentSpec();
+    jobLabel_->setText(tr("Run %1 · %2 · epoch %3/%4 · %5 samples/s")
+                           .arg(p.run_id)
+                           .arg(QString::fromStdString(spec.preset.empty() ? spec.name : spec.preset))
+                           .arg(p.epoch)
+                           .arg(p.epochs)
+                           .arg(QLocale().toString(p.samples_per_s, 'f', 0)));
+}
+
+void MainWindow::onFinished(const engine::TrainResult& r) {
+    const QString status = QString::fromUtf8(engine::to_string(r.status));
+    switch (r.status) {
+    case engine::JobStatus::Completed:
+        jobLabel_->setText(tr("Idle · run %1 completed").arg(r.run_id));
+        statusBar()->showMessage(tr("Run %1 completed: test accuracy %2 after %3 epoch(s), %4")
+                                     .arg(r.run_id)
+                                     .arg(RunTableModel::formatAccuracy(r.test_accuracy))
+                                     .arg(r.epochs)
+                                     .arg(RunTableModel::formatDuration(r.wall_s)));
+        break;
+    case engine::JobStatus::Failed: {
+        jobLabel_->setText(tr("Idle · run %1 failed").arg(r.run_id));
+        statusBar()->showMessage(tr("Run %1 failed").arg(r.run_id));
+        // Not modal: a job ending must never hold up the event loop.
+        auto* box = new QMessageBox(QMessageBox::Critical, tr("Sparq — job failed"),
+                                    tr("Run %1 failed.").arg(r.run_id), QMessageBox::Ok, this);
+        box->setInformativeText(QString::fromStdString(r.error));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setModal(false);
+        box->show();
+        break;
+    }
+    default:
+        jobLabel_->setText(tr("Idle · run %1 %2").arg(r.run_id).arg(status));
+        statusBar()->showMessage(tr("Run %1 %2 after %3 epoch(s); test accuracy %4")
+                                     .arg(r.run_id)
+                                     .arg(status)
+                                     .arg(r.epochs)
+                                     .arg(RunTableModel::formatAccuracy(r.test_accuracy)));
+        break;
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (workbench_->isRunning()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Sparq"), tr("A job is running. Stop it and quit?"),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        workbench_->stop();
+    }
+    if (persistSettings()) {
+        QSettings settings;
+        settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    }
+    event->accept();
+}
+
+}  // namespace sparq::ui

@@ -1,0 +1,59 @@
+#pragma once
+// MainWindow: navigation list of views (Launch, Live, History), the views in a stack, the
+// job menu and shortcuts, and a status bar saying what runs and on which device.
+#include <QMainWindow>
+
+#include "sparq/engine/events.h"
+
+class QAction;
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace sparq::ui {
+
+class HistoryPage;
+class LauncherPage;
+class LivePage;
+class Workbench;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum View { LaunchView, LiveView, HistoryView, ViewCount };
+
+    explicit MainWindow(Workbench* workbench, QWidget* parent = nullptr);
+
+    LauncherPage* launcherPage() const { return launcher_; }
+    LivePage* livePage() const { return live_; }
+    HistoryPage* historyPage() const { return history_; }
+    View currentView() const;
+    /// The text of the status bar's job indicator.
+    QString jobStatusText() const;
+
+public slots:
+    void showView(int view);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void onStarted(qint64 runId, const QString& device);
+    void onProgress(const engine::JobProgress& p);
+    void onFinished(const engine::TrainResult& r);
+    void onRunningChanged(bool running);
+
+    Workbench* workbench_;
+    QListWidget* nav_ = nullptr;
+    QStackedWidget* stack_ = nullptr;
+    LauncherPage* launcher_ = nullptr;
+    LivePage* live_ = nullptr;
+    HistoryPage* history_ = nullptr;
+    QLabel* jobLabel_ = nullptr;
+    QLabel* deviceLabel_ = nullptr;
+    QAction* startAction_ = nullptr;
+    QAction* stopAction_ = nullptr;
+};
+
+}  // namespace sparq::ui
