@@ -22,7 +22,9 @@ function(sparq_check_blas)
       message(FATAL_ERROR
         "LibTorch would run on the reference BLAS (${_blas}), about 40x slower.\n"
         "Install OpenBLAS for OpenMP: sudo apt-get install libopenblas0-openmp\n"
-        "(or run installer/setup-deps.sh), then configure again.")
+        "(or run installer/setup-deps.sh); if it is installed already, select it with\n"
+        "sudo update-alternatives --auto libblas.so.3-${CMAKE_LIBRARY_ARCHITECTURE}\n"
+        "Then configure again.")
     endif()
     if(NOT _blas MATCHES "openmp")
       message(WARNING "LibTorch BLAS is ${_blas}; libopenblas0-openmp is recommended "

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # engine: LibTorch (CPU) with an optimised BLAS. Without libopenblas0-openmp LibTorch
   # falls back to the reference BLAS and matrix products run about 40x slower.
-  libtorch-dev libopenblas0-openmp libopenblas-dev zlib1g-dev
+  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev zlib1g-dev
   # libraries
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   # tests and benchmarks (python3-torch is the same LibTorch, for the eager baseline)

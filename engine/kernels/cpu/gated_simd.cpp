@@ -1,0 +1,107 @@
+#include "gated_simd.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+
+namespace sparq::engine::kernels::simd {
+
+namespace {
+
+void gemv_scalar(const float* W, int rows, int cols, const float* x, float* out) {
+    for (int r = 0; r < rows; ++r) {
+        float acc = 0.f;
+        for (int i = 0; i < cols; ++i) acc += W[std::size_t(r) * cols + i] * x[i];
+        out[r] = acc;
+    }
+}
+
+void scale_bias_scalar(const float* v, const float* b, float c, int n, bool relu, float* dst) {
+    for (int j = 0; j < n; ++j) {
+        const float t = c * (v[j] + b[j]);
+        dst[j] = relu ? std::max(t, 0.f) : t;
+    }
+}
+
+__attribute__((target("avx2,fma"))) float hsum(__m256 v) {
+    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+
+// Four rows at a time share each load of x.
+__attribute__((target("avx2,fma"))) void gemv_avx2(const float* W, int rows, int cols,
+                                                   const float* x, float* out) {
+    const int vec = cols & ~7;
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float* w0 = W + std::size_t(r) * cols;
+        const float* w1 = w0 + cols;
+        const float* w2 = w1 + cols;
+        const float* w3 = w2 + cols;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
+               a3 = _mm256_setzero_ps();
+        for (int i = 0; i < vec; i += 8) {
+            const __m256 xv = _mm256_loadu_ps(x + i);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + i), xv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + i), xv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + i), xv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + i), xv, a3);
+        }
+        float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+        for (int i = vec; i < cols; ++i) {
+            s0 += w0[i] * x[i];
+            s1 += w1[i] * x[i];
+            s2 += w2[i] * x[i];
+            s3 += w3[i] * x[i];
+        }
+        out[r] = s0;
+        out[r + 1] = s1;
+        out[r + 2] = s2;
+        out[r + 3] = s3;
+    }
+    for (; r < rows; ++r) {
+        const float* w0 = W + std::size_t(r) * cols;
+        __m256 a0 = _mm256_setzero_ps();
+        for (int i = 0; i < vec; i += 8)
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + i), _mm256_loadu_ps(x + i), a0);
+        float s0 = hsum(a0);
+        for (int i = vec; i < cols; ++i) s0 += w0[i] * x[i];
+        out[r] = s0;
+    }
+}
+
+__attribute__((target("avx2,fma"))) void scale_bias_avx2(const float* v, const float* b, float c,
+                                                         int n, bool relu, float* dst) {
+    const __m256 cv = _mm256_set1_ps(c), zero = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 t = _mm256_mul_ps(cv, _mm256_add_ps(_mm256_loadu_ps(v + j), _mm256_loadu_ps(b + j)));
+        if (relu) t = _mm256_max_ps(t, zero);
+        _mm256_storeu_ps(dst + j, t);
+    }
+    scale_bias_scalar(v + j, b + j, c, n - j, relu, dst + j);
+}
+
+const bool kAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+}  // namespace
+
+bool have_avx2() { return kAvx2; }
+
+void gemv(const float* W, int rows, int cols, const float* x, float* out) {
+    if (kAvx2)
+        gemv_avx2(W, rows, cols, x, out);
+    else
+        gemv_scalar(W, rows, cols, x, out);
+}
+
+void scale_bias_store(const float* v, const float* b, float c, int n, bool relu, float* dst) {
+    if (kAvx2)
+        scale_bias_avx2(v, b, c, n, relu, dst);
+    else
+        scale_bias_scalar(v, b, c, n, relu, dst);
+}
+
+}  // namespace sparq::engine::kernels::simd
