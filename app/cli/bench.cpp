@@ -63,3 +63,24 @@ int run_bench_train(const BenchTrainOptions& o) {
 }
 
 }  // namespace sparq::cli
+
+namespace sparq::cli {
+
+int run_bench_sparse(const BenchSparseOptions& o) {
+    const auto rows = engine::bench_sparse(o.options);
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& r : rows) {
+        results.push_back({{"batch", r.batch},
+                           {"dense_ms", r.dense_ms},
+                           {"sparse_ms", r.sparse_ms},
+                           {"speedup", r.speedup},
+                           {"active_param_fraction", r.active_param_fraction}});
+        if (!o.json)
+            std::printf("batch %3d: dense %.4f ms  sparse %.4f ms  speedup %.2fx  active params %.3f\n",
+                        r.batch, r.dense_ms, r.sparse_ms, r.speedup, r.active_param_fraction);
+    }
+    if (o.json) std::printf("%s\n", nlohmann::json{{"results", results}}.dump().c_str());
+    return 0;
+}
+
+}  // namespace sparq::cli

@@ -2,6 +2,7 @@
 // sparq-cli subcommands. Each returns the process exit code.
 #include <string>
 
+#include "sparq/engine/bench.h"
 #include "sparq/engine/specs.h"
 
 namespace sparq::cli {
@@ -35,6 +36,13 @@ struct BenchTrainOptions {
 };
 /// Measures training steps of a preset's model (batch, optimizer as in the preset).
 int run_bench_train(const BenchTrainOptions& o);
+
+struct BenchSparseOptions {
+    engine::SparseBenchOptions options;
+    bool json = false;
+};
+/// Gated sparse forward vs the dense LibTorch path of the same shapes.
+int run_bench_sparse(const BenchSparseOptions& o);
 
 /// Prints "sparq-cli: <message>" on stderr as one line.
 void print_error(const std::string& message);

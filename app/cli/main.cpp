@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
     // train
     auto* train = app.add_subcommand("train", "train a model and record the run in the history");
     cli::TrainOptions to;
-    std::string data, resume, epochs, limit_train, limit_test, seed, threads, lr, batch;
+    std::string data, resume, epochs, limit_train, limit_test, seed, threads, lr, batch,
+        active_fraction, gate;
     std::vector<std::string> sets;
     train->add_option("--preset", to.preset, "preset name (see resources/presets)");
     train->add_option("--config", to.config, "JSON job config applied on top of the preset");
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
     train->add_option("--lr", lr, "learning rate");
     train->add_option("--batch-size", batch, "batch size");
     train->add_option("--resume", resume, "resume from a checkpoint");
+    train->add_option("--active-fraction", active_fraction, "gated models: share of blocks kept per input");
+    train->add_option("--gate", gate, "gated models: gate training, st or reinforce");
     train->add_option("--set", sets, "set any job field: KEY=VALUE (repeatable)");
     train->add_option("--db", to.db, "history database (default: " + profiler::default_db_path() + ")");
     train->add_option("--workspace", to.workspace, "folder for run checkpoints");
@@ -69,6 +72,16 @@ int main(int argc, char** argv) {
     btrain->add_option("--steps", bo.steps, "steps per repeat")->check(CLI::Range(10, 100000));
     btrain->add_option("--repeats", bo.repeats, "repeats (median reported)")->check(CLI::Range(1, 100));
     btrain->add_flag("--json", bo.json, "print one JSON object");
+    auto* bsparse = bench->add_subcommand("sparse", "gated sparse layers vs the dense LibTorch path, batch 1 and 64");
+    cli::BenchSparseOptions so;
+    bsparse->add_option("--preset", so.options.preset, "gated preset (default gated-mlp-fashion)");
+    bsparse->add_option("--active-fraction", so.options.active_fraction, "share of blocks kept per input")
+        ->check(CLI::Range(0.001, 1.0));
+    bsparse->add_option("--checkpoint", so.options.checkpoint, "trained weights of that preset");
+    bsparse->add_option("--threads", so.options.threads, "CPU threads")->check(CLI::Range(1, 256));
+    bsparse->add_option("--seconds", so.options.seconds_per_point, "measuring time per point")
+        ->check(CLI::Range(0.1, 600.0));
+    bsparse->add_flag("--json", so.json, "print one JSON object");
 
     try {
         app.parse(argc, argv);
@@ -86,7 +99,8 @@ int main(int argc, char** argv) {
             const std::pair<const char*, const std::string*> flags[] = {
                 {"data_dir", &data},  {"epochs", &epochs}, {"limit_train", &limit_train},
                 {"limit_test", &limit_test}, {"seed", &seed}, {"threads", &threads},
-                {"lr", &lr},          {"batch_size", &batch}, {"resume", &resume}};
+                {"lr", &lr},          {"batch_size", &batch}, {"resume", &resume},
+                {"active_fraction", &active_fraction}, {"gate", &gate}};
             for (const auto& [key, value] : flags)
                 if (!value->empty()) engine::set_field(spec, key, *value);
             for (const std::string& kv : sets) {
@@ -100,6 +114,7 @@ int main(int argc, char** argv) {
         }
         if (hlist->parsed()) return cli::run_history_list(ho);
         if (btrain->parsed()) return cli::run_bench_train(bo);
+        if (bsparse->parsed()) return cli::run_bench_sparse(so);
     } catch (const std::exception& e) {
         cli::print_error(e.what());
         return 2;

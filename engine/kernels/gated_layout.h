@@ -12,7 +12,7 @@
 //
 // Top-k mode keeps the k_groups best groups and the k_blocks best blocks inside each;
 // threshold mode keeps every block with s_e >= threshold (at least the best one). The kept
-// blocks' scores, renormalised to sum to 1, are the coefficients c_e:
+// blocks' scores, renormalised to average 1 over the kept blocks, are the coefficients c_e:
 //
 //   y[block e] = c_e * (W_e x + b_e)   for kept e,   0 otherwise   (then ReLU if asked)
 #include <cstdint>

@@ -138,3 +138,15 @@ std::int64_t Engine::count_params(const TrainSpec& spec) {
 std::string Engine::device_name() { return kernels::describe_device(); }
 
 }  // namespace sparq::engine
+
+namespace sparq::engine::series {
+
+std::string gated_series(int layer, const std::string& what) {
+    return "sparsity/gated" + std::to_string(layer) + "/" + what;
+}
+
+std::string relu_zero_series(int layer) {
+    return "sparsity/relu" + std::to_string(layer) + "/zero_fraction";
+}
+
+}  // namespace sparq::engine::series

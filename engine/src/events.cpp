@@ -31,6 +31,8 @@ std::string to_json(const TrainResult& r) {
         {"peak_rss_mb", r.peak_rss_mb},
         {"checkpoint", r.checkpoint},
         {"device", r.device},
+        {"active_param_fraction", r.active_param_fraction},
+        {"dense_equivalent_params", r.dense_equivalent_params},
     };
     if (!r.error.empty()) j["error"] = r.error;
     return j.dump();

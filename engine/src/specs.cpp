@@ -44,7 +44,7 @@ const std::vector<FieldDef>& defs() {
         SPARQ_FIELD((FieldInfo{"name", FieldType::Text, 0, 0, {}, "run name shown in the history"}), name),
         SPARQ_FIELD((FieldInfo{"preset", FieldType::Text, 0, 0, {}, "preset the job came from"}), preset),
         SPARQ_FIELD((FieldInfo{"description", FieldType::Text, 0, 0, {}, "what the job is for"}), description),
-        SPARQ_FIELD(choice_field("model", {"mlp", "cnn"}, "model architecture", true), model),
+        SPARQ_FIELD(choice_field("model", {"mlp", "cnn", "gated-mlp"}, "model architecture", true), model),
         SPARQ_FIELD((FieldInfo{"hidden", FieldType::IntList, 1, 65536, {}, "MLP hidden layer widths"}), hidden),
         SPARQ_FIELD((FieldInfo{"channels", FieldType::IntList, 1, 1024, {}, "CNN conv channels per block"}), channels),
         SPARQ_FIELD(int_field("fc", 1, 65536, "CNN fully connected width"), fc),
@@ -61,6 +61,15 @@ const std::vector<FieldDef>& defs() {
         SPARQ_FIELD((FieldInfo{"data_dir", FieldType::Text, 0, 0, {}, "folder of Fashion-MNIST IDX files (empty = default)"}), data_dir),
         SPARQ_FIELD((FieldInfo{"resume", FieldType::Text, 0, 0, {}, "checkpoint to resume from"}), resume),
         SPARQ_FIELD((FieldInfo{"checkpoint", FieldType::Bool, 0, 0, {}, "write a checkpoint every epoch"}), checkpoint),
+        SPARQ_FIELD(int_field("blocks", 1, 4096, "gated-mlp: blocks (experts) per gated layer"), blocks),
+        SPARQ_FIELD(int_field("groups", 1, 256, "gated-mlp: coarse-gate groups of blocks"), groups),
+        SPARQ_FIELD(float_field("active_fraction", 0.001, 1.0, "gated-mlp: share of blocks kept per input (top-k)", true), active_fraction),
+        SPARQ_FIELD(choice_field("gate", {"st", "reinforce"}, "gated-mlp: gate training (straight-through top-k or REINFORCE)", true), gate),
+        SPARQ_FIELD(choice_field("gate_mode", {"topk", "threshold"}, "gated-mlp: keep the top-k blocks or every block above a score"), gate_mode),
+        SPARQ_FIELD(float_field("gate_threshold", 0.0, 1.0, "gated-mlp: threshold mode's minimum block score"), gate_threshold),
+        SPARQ_FIELD(float_field("balance_weight", 0.0, 100.0, "gated-mlp: weight of the load-balancing loss"), balance_weight),
+        SPARQ_FIELD(float_field("sparsity_weight", 0.0, 100.0, "gated-mlp: weight of the active-fraction target term"), sparsity_weight),
+        SPARQ_FIELD(float_field("active_band", 0.0, 1.0, "alert when a layer's observed active fraction leaves active_fraction +- band"), active_band),
     };
     return d;
 }
@@ -209,6 +218,17 @@ void validate(const TrainSpec& spec) {
         throw ConfigError("job: 'limit_train' = " + std::to_string(spec.limit_train) +
                           " is smaller than 'batch_size' = " + std::to_string(spec.batch_size) +
                           "; use at least one full batch");
+    if (spec.model == "gated-mlp") {
+        if (spec.gate == "reinforce" && spec.gate_mode != "topk")
+            throw ConfigError("job: 'gate' = reinforce samples a top-k routing; set 'gate_mode' to topk");
+        if (spec.blocks % spec.groups != 0)
+            throw ConfigError("job: 'blocks' = " + std::to_string(spec.blocks) +
+                              " must be a multiple of 'groups' = " + std::to_string(spec.groups));
+        for (int h : spec.hidden)
+            if (h % spec.blocks != 0)
+                throw ConfigError("job: hidden width " + std::to_string(h) +
+                                  " must be a multiple of 'blocks' = " + std::to_string(spec.blocks));
+    }
     if (spec.model == "cnn" && spec.channels.size() > 3)
         throw ConfigError("job: 'channels' has " + std::to_string(spec.channels.size()) +
                           " blocks; a 28x28 input allows at most 3 pooling blocks");

@@ -57,9 +57,11 @@ void select_blocks(const GatedShape& s, const GatePolicy& p, const float* logit_
             if (score[e] >= p.threshold) keep(e);
         if (kept == 0) keep(int(std::max_element(score, score + E) - score));
     }
+    // Coefficients average 1 over the kept blocks, so a block's output keeps the scale it
+    // would have in a dense layer whatever the number kept.
     float total = 0.f;
     for (int i = 0; i < kept; ++i) total += slot_coef[i];
-    for (int i = 0; i < kept; ++i) slot_coef[i] /= total;
+    for (int i = 0; i < kept; ++i) slot_coef[i] *= float(kept) / total;
     for (int i = kept; i < width; ++i) {
         slot_block[i] = -1;
         slot_coef[i] = 0.f;

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "models/gated.h"
 #include "sparq/engine/specs.h"
 
 namespace sparq::engine::models {
@@ -12,6 +13,16 @@ namespace sparq::engine::models {
 class ClassifierImpl : public torch::nn::Module {
 public:
     virtual torch::Tensor forward(torch::Tensor x) = 0;
+    /// Gated sparse layers in order (none for dense models).
+    virtual std::vector<GatedLinear> gated_layers() { return {}; }
+    /// While on, forward() records the fraction of exact zeros after each ReLU.
+    void set_probe(bool on) { probe_ = on; }
+    const std::vector<double>& relu_zero_fraction() const { return relu_zero_; }
+
+protected:
+    torch::Tensor probed(torch::Tensor h, std::size_t index);
+    bool probe_ = false;
+    std::vector<double> relu_zero_;
 };
 
 /// Linear + ReLU per hidden width, then a linear head.
@@ -32,10 +43,26 @@ public:
     torch::Tensor forward(torch::Tensor x) override;
 
 private:
-    torch::nn::Sequential features_{nullptr};
+    std::vector<torch::nn::Conv2d> convs_;
+    std::vector<torch::nn::BatchNorm2d> norms_;
     torch::nn::Linear fc_{nullptr}, head_{nullptr};
 };
 TORCH_MODULE(Cnn);
+
+/// MLP whose hidden layers are all gated sparse layers; a dense linear head.
+class GatedMlpImpl : public ClassifierImpl {
+public:
+    GatedMlpImpl(int inputs, const TrainSpec& spec, int classes);
+    torch::Tensor forward(torch::Tensor x) override;
+    std::vector<GatedLinear> gated_layers() override { return layers_; }
+    /// Parameters every input touches outside the gated layers (the head).
+    std::int64_t dense_params() const;
+
+private:
+    std::vector<GatedLinear> layers_;
+    torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(GatedMlp);
 
 /// Builds the model a spec describes (weights initialised from the current torch seed).
 std::shared_ptr<ClassifierImpl> make_model(const TrainSpec& spec);

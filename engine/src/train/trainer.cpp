@@ -14,6 +14,7 @@
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/process_sampler.h"
 #include "train/checkpoint.h"
+#include "train/sparsity_stats.h"
 
 namespace sparq::engine::train {
 
@@ -30,9 +31,11 @@ struct EvalResult {
     double accuracy = 0.0;
 };
 
-EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std::int64_t limit) {
+EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std::int64_t limit,
+                    SparsityTally* tally) {
     torch::NoGradGuard no_grad;
     model.eval();
+    model.set_probe(tally != nullptr);
     const std::int64_t n = limit > 0 ? std::min(limit, split.size()) : split.size();
     constexpr std::int64_t kBatch = 1000;
     double loss_sum = 0.0;
@@ -47,7 +50,9 @@ EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std
                         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                         .item<double>();
         correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+        if (tally) tally->add(model, len);
     }
+    model.set_probe(false);
     model.train();
     return {loss_sum / double(n), double(correct) / double(n)};
 }
@@ -72,6 +77,72 @@ struct TrainSeries {
           epoch(r.intern(series::kEpoch)) {}
     profiler::SeriesId loss, train_acc, test_loss, test_acc, step_ms, samples_per_s, epoch;
 };
+
+constexpr std::int64_t kGateStatsEvery = 10;  // steps between training-side gate samples
+
+struct GateSeries {
+    GateSeries(profiler::SeriesRegistry& r, models::ClassifierImpl& model)
+        : balance(r.intern(series::kGateBalance)),
+          active_param_fraction(r.intern(series::kActiveParamFraction)) {
+        const auto gated = model.gated_layers();
+        for (std::size_t l = 0; l < gated.size(); ++l) {
+            train_active.push_back(r.intern(series::gated_series(int(l), "active_fraction")));
+            std::vector<profiler::SeriesId> loads;
+            for (int e = 0; e < gated[l]->shape().blocks; ++e)
+                loads.push_back(r.intern(series::gated_series(int(l), "load/b" + std::to_string(e))));
+            load.push_back(std::move(loads));
+        }
+        for (int i = 0; i < 8; ++i) relu_zero.push_back(r.intern(series::relu_zero_series(i)));
+    }
+    profiler::SeriesId balance, active_param_fraction;
+    std::vector<profiler::SeriesId> train_active, relu_zero;
+    std::vector<std::vector<profiler::SeriesId>> load;
+};
+
+// Task loss plus the gate's terms: load balance, active-fraction target (threshold mode),
+// and for REINFORCE the policy-gradient term -(reward - baseline) * log pi(routing), with the
+// reward the negative per-sample task loss and the baseline its running mean.
+torch::Tensor gated_loss(const TrainSpec& spec, const std::vector<models::GatedLinear>& gated,
+                         const torch::Tensor& logits, const torch::Tensor& y, double& baseline) {
+    const auto per_sample = torch::nn::functional::cross_entropy(
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    auto loss = per_sample.mean();
+    torch::Tensor log_prob;
+    for (const auto& g : gated) {
+        const auto& st = g->stats();
+        loss = loss + spec.balance_weight * st.balance + spec.sparsity_weight * st.sparsity;
+        if (st.log_prob.defined()) log_prob = log_prob.defined() ? log_prob + st.log_prob : st.log_prob;
+    }
+    if (log_prob.defined()) {
+        const auto reward = -per_sample.detach();
+        loss = loss - ((reward - baseline) * log_prob).mean();
+        baseline = 0.9 * baseline + 0.1 * reward.mean().item<double>();
+    }
+    return loss;
+}
+
+void publish_sparsity(const TrainSpec& spec, const SparsityTally& tally, const GateSeries& ids,
+                      TrainContext& ctx, profiler::Producer& out, std::int64_t step) {
+    const auto zeros = tally.relu_zero_fraction();
+    for (std::size_t i = 0; i < zeros.size() && i < ids.relu_zero.size(); ++i)
+        out.publish(ctx.run, ids.relu_zero[i], step, zeros[i]);
+    const auto active = tally.layer_active_fraction();
+    if (active.empty()) return;
+    out.publish(ctx.run, ids.active_param_fraction, step, tally.active_param_fraction());
+    const auto load = tally.layer_load();
+    for (std::size_t l = 0; l < active.size(); ++l) {
+        out.publish(ctx.run, ids.train_active[l], step, active[l]);
+        for (std::size_t e = 0; e < load[l].size(); ++e) out.publish(ctx.run, ids.load[l][e], step, load[l][e]);
+        if (std::abs(active[l] - spec.active_fraction) > spec.active_band) {
+            char msg[200];
+            std::snprintf(msg, sizeof msg,
+                          "gated layer %zu: observed active fraction %.3f left the band %.3f +- %.3f",
+                          l, active[l], spec.active_fraction, spec.active_band);
+            ctx.sink.on_log("warning", msg);
+            if (ctx.store) ctx.store->add_event(ctx.run, "warning", "alert", msg);
+        }
+    }
+}
 
 }  // namespace
 
@@ -118,6 +189,11 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
         ctx.run_dir.empty() ? std::string() : ctx.run_dir + "/checkpoint.pt";
     bool ckpt_registered = false;
 
+    const auto gated = model->gated_layers();
+    const GateSeries gate_ids(ctx.bus.series(), *model);
+    double reward_baseline = 0.0;
+    result.dense_equivalent_params = result.params;
+
     const std::int64_t batch = spec.batch_size;
     const std::int64_t batches = (n_train + batch - 1) / batch;
     double step_seconds = 0.0;
@@ -144,7 +220,8 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
 
             optimizer->zero_grad();
             const auto logits = model->forward(x);
-            const auto loss = torch::nn::functional::cross_entropy(logits, y);
+            const auto loss = gated.empty() ? torch::nn::functional::cross_entropy(logits, y)
+                                            : gated_loss(spec, gated, logits, y, reward_baseline);
             loss.backward();
             optimizer->step();
 
@@ -167,6 +244,16 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
             out.publish(ctx.run, ids.loss, global_step, loss_v);
             out.publish(ctx.run, ids.step_ms, global_step, dt * 1e3);
             out.publish(ctx.run, ids.samples_per_s, global_step, throughput_ema);
+            if (!gated.empty() && global_step % kGateStatsEvery == 0) {
+                double balance = 0.0;
+                for (std::size_t l = 0; l < gated.size(); ++l) {
+                    const auto& st = gated[l]->stats();
+                    out.publish(ctx.run, gate_ids.train_active[l], global_step,
+                                st.kept.mean().item<double>() / gated[l]->shape().blocks);
+                    balance += st.balance.item<double>();
+                }
+                out.publish(ctx.run, gate_ids.balance, global_step, balance / double(gated.size()));
+            }
 
             if (seconds_since(last_progress) >= 0.1 || b + 1 == batches) {
                 last_progress = Clock::now();
@@ -188,7 +275,10 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
         rep.epoch = epoch + 1;
         rep.train_loss = loss_sum / double(seen);
         rep.train_accuracy = double(correct) / double(seen);
-        const EvalResult test = evaluate(*model, ds->test, spec.limit_test);
+        SparsityTally tally(*model);
+        const EvalResult test = evaluate(*model, ds->test, spec.limit_test, &tally);
+        publish_sparsity(spec, tally, gate_ids, ctx, out, global_step);
+        result.active_param_fraction = tally.active_param_fraction();
         rep.test_loss = test.loss;
         rep.test_accuracy = test.accuracy;
         out.publish(ctx.run, ids.train_acc, global_step, rep.train_accuracy);

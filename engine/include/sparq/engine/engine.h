@@ -80,6 +80,15 @@ inline constexpr const char* kSamplesPerS = "perf/samples_per_s";  // per step (
 inline constexpr const char* kCpuUtil = "cpu/util";             // process, in cores
 inline constexpr const char* kRssMb = "mem/rss_mb";
 inline constexpr const char* kEpoch = "train/epoch";
+// Sparsity, observed (never computed from the configuration):
+inline constexpr const char* kActiveParamFraction = "sparsity/active_param_fraction";  // per epoch, test set
+inline constexpr const char* kGateBalance = "sparsity/balance_loss";                   // per step
+/// Per gated layer i: "sparsity/gated<i>/active_fraction" (share of blocks kept per input;
+/// per step while training, per epoch on the test set) and "sparsity/gated<i>/load/b<e>"
+/// (share of test inputs routed to block e, per epoch).
+std::string gated_series(int layer, const std::string& what);
+/// Per ReLU i of any model: "sparsity/relu<i>/zero_fraction" (exact zeros, test set).
+std::string relu_zero_series(int layer);
 }  // namespace series
 
 }  // namespace sparq::engine

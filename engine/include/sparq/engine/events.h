@@ -25,6 +25,10 @@ struct TrainResult {
     double peak_rss_mb = 0.0;
     std::string checkpoint;            // last checkpoint written, if any
     std::string device = "cpu";
+    /// Parameters touched per test input over all parameters, observed on the test set at the
+    /// last evaluation (1 for dense models).
+    double active_param_fraction = 1.0;
+    std::int64_t dense_equivalent_params = 0;  // parameters of the model with every block on
 };
 std::string to_json(const TrainResult& r);
 

@@ -12,7 +12,7 @@ struct TrainSpec {
     std::string name = "mlp-fashion";  // run name shown in the history
     std::string preset;                // preset this spec came from, if any
     std::string description;           // a line for people choosing a preset
-    std::string model = "mlp";         // mlp | cnn
+    std::string model = "mlp";         // mlp | cnn | gated-mlp
     std::vector<int> hidden{512, 256};  // mlp: hidden layer widths
     std::vector<int> channels{32, 64};  // cnn: conv channels (3x3 conv + BN + ReLU + 2x2 pool each)
     int fc = 128;                       // cnn: width of the fully connected layer
@@ -29,6 +29,18 @@ struct TrainSpec {
     std::string data_dir;               // folder of IDX files; empty = default
     std::string resume;                 // checkpoint to resume from; empty = start fresh
     bool checkpoint = true;             // write model + optimizer every epoch
+
+    // gated-mlp: every hidden layer is a gated sparse layer (see kernels/gated_layout.h)
+    int blocks = 32;                    // blocks ("experts") per gated layer
+    int groups = 4;                     // coarse-gate groups of blocks
+    double active_fraction = 0.25;      // share of blocks kept per input (top-k mode)
+    std::string gate = "st";            // st (straight-through top-k) | reinforce
+    std::string gate_mode = "topk";     // topk | threshold
+    double gate_threshold = 0.02;       // threshold mode: minimum block score
+    double balance_weight = 0.01;       // weight of the load-balancing loss
+    double sparsity_weight = 1.0;       // weight of the active-fraction target term (threshold mode)
+    double active_band = 0.05;          // alert when an observed active fraction leaves
+                                        // active_fraction +- band
 };
 
 enum class FieldType { Int, Float, Text, Choice, IntList, Bool };

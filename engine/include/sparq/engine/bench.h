@@ -1,0 +1,29 @@
+#pragma once
+// Engine micro-benchmarks that compare two paths side by side in one process.
+#include <string>
+#include <vector>
+
+namespace sparq::engine {
+
+struct SparseBenchOptions {
+    std::string preset = "gated-mlp-fashion";  // layer shapes, blocks, groups, active fraction
+    double active_fraction = 0;                // 0 = the preset's
+    std::string checkpoint;                    // trained weights (else the preset's init)
+    std::vector<int> batches{1, 64};
+    int threads = 2;
+    double seconds_per_point = 1.5;            // measuring time per batch size and path
+};
+
+struct SparseBenchRow {
+    int batch = 0;
+    double dense_ms = 0;               // dense LibTorch path of the same shapes (median)
+    double sparse_ms = 0;              // gate + dispatch kernels (median)
+    double speedup = 0;                // dense_ms / sparse_ms
+    double active_param_fraction = 0;  // observed on the benchmark's inputs
+};
+
+/// Times the whole model forward (hidden layers + head) both ways on Fashion-MNIST test
+/// images (random inputs when the data set is missing), alternating the two paths.
+std::vector<SparseBenchRow> bench_sparse(const SparseBenchOptions& options);
+
+}  // namespace sparq::engine
