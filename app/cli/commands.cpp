@@ -12,6 +12,7 @@
 #include "progress.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/errors.h"
+#include "sparq/engine/sparse.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 
@@ -114,6 +115,35 @@ int run_history_list(const HistoryOptions& o) {
                     local_time(r.started_ns).c_str());
     }
     if (runs.empty()) std::printf("(no runs in %s)\n", db.c_str());
+    return 0;
+}
+
+int run_sparsity_sweep(const SweepOptions& o) {
+    std::string checkpoint = o.checkpoint;
+    if (checkpoint.empty()) {
+        if (o.run <= 0) throw engine::ConfigError("sparsity sweep needs --checkpoint PATH or --run ID");
+        profiler::RunReader reader(db_or_default(o.db));
+        for (const auto& a : reader.artifacts(o.run))
+            if (a.kind == "checkpoint") checkpoint = a.path;
+        if (checkpoint.empty())
+            throw engine::ConfigError("run " + std::to_string(o.run) + " has no checkpoint in " +
+                                      db_or_default(o.db));
+    }
+    const auto points = engine::sweep_active_fraction(checkpoint, o.fractions, o.threads, o.limit_test);
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& p : points) {
+        arr.push_back({{"active_fraction", p.active_fraction},
+                       {"test_accuracy", p.test_accuracy},
+                       {"latency_ms_b1", p.latency_ms_b1},
+                       {"latency_ms_b64", p.latency_ms_b64},
+                       {"active_param_fraction", p.active_param_fraction}});
+        if (!o.json)
+            std::printf("fraction %.3f: accuracy %.4f  b1 %.3f ms  b64 %.3f ms  active params %.3f\n",
+                        p.active_fraction, p.test_accuracy, p.latency_ms_b1, p.latency_ms_b64,
+                        p.active_param_fraction);
+    }
+    if (o.json)
+        std::printf("%s\n", nlohmann::json{{"checkpoint", checkpoint}, {"points", arr}}.dump().c_str());
     return 0;
 }
 

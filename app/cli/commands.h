@@ -1,6 +1,8 @@
 #pragma once
 // sparq-cli subcommands. Each returns the process exit code.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sparq/engine/bench.h"
 #include "sparq/engine/specs.h"
@@ -43,6 +45,17 @@ struct BenchSparseOptions {
 };
 /// Gated sparse forward vs the dense LibTorch path of the same shapes.
 int run_bench_sparse(const BenchSparseOptions& o);
+
+struct SweepOptions {
+    std::string checkpoint;
+    std::int64_t run = 0;
+    std::string db;
+    std::vector<double> fractions{0.125, 0.25, 0.375, 0.5, 0.75, 1.0};
+    int threads = 2;
+    std::int64_t limit_test = 0;
+    bool json = false;
+};
+int run_sparsity_sweep(const SweepOptions& o);
 
 /// Prints "sparq-cli: <message>" on stderr as one line.
 void print_error(const std::string& message);

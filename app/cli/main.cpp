@@ -83,6 +83,19 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.1, 600.0));
     bsparse->add_flag("--json", so.json, "print one JSON object");
 
+    // sparsity
+    auto* sparsity = app.add_subcommand("sparsity", "tune a trained gated model");
+    sparsity->require_subcommand(1);
+    auto* sweep = sparsity->add_subcommand("sweep", "accuracy and latency at other active fractions, no retraining");
+    cli::SweepOptions wo;
+    sweep->add_option("--checkpoint", wo.checkpoint, "checkpoint of a gated model");
+    sweep->add_option("--run", wo.run, "run id whose checkpoint to use (with --db)");
+    sweep->add_option("--db", wo.db, "history database");
+    sweep->add_option("--fractions", wo.fractions, "active fractions to evaluate")->delimiter(',');
+    sweep->add_option("--threads", wo.threads, "CPU threads")->check(CLI::Range(1, 256));
+    sweep->add_option("--limit-test", wo.limit_test, "evaluate on the first N test images");
+    sweep->add_flag("--json", wo.json, "print one JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -115,6 +128,7 @@ int main(int argc, char** argv) {
         if (hlist->parsed()) return cli::run_history_list(ho);
         if (btrain->parsed()) return cli::run_bench_train(bo);
         if (bsparse->parsed()) return cli::run_bench_sparse(so);
+        if (sweep->parsed()) return cli::run_sparsity_sweep(wo);
     } catch (const std::exception& e) {
         cli::print_error(e.what());
         return 2;

@@ -120,6 +120,25 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model
     return info;
 }
 
+TrainSpec checkpoint_spec(const std::string& path) {
+    if (!fs::exists(path))
+        throw DataError("checkpoint " + path + " does not exist");
+    std::string json;
+    try {
+        torch::serialize::InputArchive archive;
+        archive.load_from(path);
+        torch::Tensor spec;
+        archive.read("spec_json", spec);
+        json = tensor_string(spec);
+    } catch (const c10::Error& e) {
+        throw DataError("checkpoint " + path + " is damaged or not a Sparq checkpoint (" +
+                        std::string(e.what_without_backtrace()).substr(0, 120) + ")");
+    }
+    TrainSpec s = train_spec_from_json(json, "checkpoint " + path);
+    s.resume.clear();
+    return s;
+}
+
 std::vector<float> checkpoint_weights(const std::string& path, const TrainSpec& spec) {
     auto model = models::make_model(spec);
     try {

@@ -29,6 +29,9 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model
 /// order (for comparing runs). `spec` must describe the checkpoint's architecture.
 std::vector<float> checkpoint_weights(const std::string& path, const TrainSpec& spec);
 
+/// The job spec a checkpoint was written by. Throws DataError when it cannot be read.
+TrainSpec checkpoint_spec(const std::string& path);
+
 /// Runs write_to(tmp_path), fsyncs, and renames the result to `path`.
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write_to);
 

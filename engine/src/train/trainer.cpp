@@ -99,14 +99,24 @@ struct GateSeries {
     std::vector<std::vector<profiler::SeriesId>> load;
 };
 
-// Task loss plus the gate's terms: load balance, active-fraction target (threshold mode),
-// and for REINFORCE the policy-gradient term -(reward - baseline) * log pi(routing), with the
-// reward the negative per-sample task loss and the baseline its running mean.
-torch::Tensor gated_loss(const TrainSpec& spec, const std::vector<models::GatedLinear>& gated,
-                         const torch::Tensor& logits, const torch::Tensor& y, double& baseline) {
+// REINFORCE state: running mean and variance of the reward (the baseline and its scale).
+struct RewardBaseline {
+    double mean = 0.0, var = 1.0;
+    bool primed = false;
+};
+
+// Task loss plus the gate's terms: load balance, active-fraction target (threshold mode), and
+// for REINFORCE the policy-gradient term -A * log pi(routing), where the advantage A is the
+// reward (negative per-sample task loss) minus its running mean, over its running standard
+// deviation, so that the term's scale does not depend on the loss's. Returns {total, task}.
+std::pair<torch::Tensor, torch::Tensor> gated_loss(const TrainSpec& spec,
+                                                   const std::vector<models::GatedLinear>& gated,
+                                                   const torch::Tensor& logits,
+                                                   const torch::Tensor& y, RewardBaseline& rb) {
     const auto per_sample = torch::nn::functional::cross_entropy(
         logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    auto loss = per_sample.mean();
+    const auto task = per_sample.mean();
+    auto loss = task;
     torch::Tensor log_prob;
     for (const auto& g : gated) {
         const auto& st = g->stats();
@@ -115,10 +125,19 @@ torch::Tensor gated_loss(const TrainSpec& spec, const std::vector<models::GatedL
     }
     if (log_prob.defined()) {
         const auto reward = -per_sample.detach();
-        loss = loss - ((reward - baseline) * log_prob).mean();
-        baseline = 0.9 * baseline + 0.1 * reward.mean().item<double>();
+        const double batch_mean = reward.mean().item<double>();
+        const double batch_var = reward.var().item<double>();
+        if (!rb.primed) {
+            rb.mean = batch_mean;
+            rb.var = std::max(batch_var, 1e-6);
+            rb.primed = true;
+        }
+        const auto advantage = (reward - rb.mean) / std::sqrt(rb.var + 1e-8);
+        loss = loss - (advantage * log_prob).mean() / double(gated.size());
+        rb.mean = 0.95 * rb.mean + 0.05 * batch_mean;
+        rb.var = 0.95 * rb.var + 0.05 * std::max(batch_var, 1e-6);
     }
-    return loss;
+    return {loss, task};
 }
 
 void publish_sparsity(const TrainSpec& spec, const SparsityTally& tally, const GateSeries& ids,
@@ -191,7 +210,7 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
 
     const auto gated = model->gated_layers();
     const GateSeries gate_ids(ctx.bus.series(), *model);
-    double reward_baseline = 0.0;
+    RewardBaseline reward_baseline;
     result.dense_equivalent_params = result.params;
 
     const std::int64_t batch = spec.batch_size;
@@ -220,12 +239,16 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
 
             optimizer->zero_grad();
             const auto logits = model->forward(x);
-            const auto loss = gated.empty() ? torch::nn::functional::cross_entropy(logits, y)
-                                            : gated_loss(spec, gated, logits, y, reward_baseline);
+            torch::Tensor loss, task_loss;
+            if (gated.empty()) {
+                loss = task_loss = torch::nn::functional::cross_entropy(logits, y);
+            } else {
+                std::tie(loss, task_loss) = gated_loss(spec, gated, logits, y, reward_baseline);
+            }
             loss.backward();
             optimizer->step();
 
-            const double loss_v = loss.item<double>();
+            const double loss_v = task_loss.item<double>();
             correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
             const double dt = seconds_since(t_step);
             if (!std::isfinite(loss_v))
