@@ -15,6 +15,10 @@ namespace sparq::engine::kernels {
 
 namespace {
 
+// Below this many inputs per block our register-tiled product beats a BLAS call, whose
+// packing and dispatch cost more than the product itself (measured: docs/BENCHMARKS.md).
+[[maybe_unused]] constexpr int kBlasMinRows = 48;
+
 // Turns one input's gate logits into its routing slots. Shared by the reference and the
 // fast path, so that both pick blocks by the same rule; ties go to the lower index.
 void select_blocks(const GatedShape& s, const GatePolicy& p, const float* logit_c,
@@ -183,21 +187,21 @@ void gated_apply_fast(const GatedShape& s, const GatedWeights& w, const float* x
         const float* be = w.b + std::size_t(e) * bo;
         thread_local std::vector<float> gathered, products;
         products.resize(std::size_t(n_e) * bo);
-#ifdef SPARQ_HAVE_CBLAS
-        if (n_e >= 4) {
+        if (n_e == 1) {
+            simd::gemv(We, bo, D, x + std::size_t(rows[off[e]]) * D, products.data());
+        } else {
             // One dense product for the block over just its inputs: [n_e, D] x [D, bo].
             gathered.resize(std::size_t(n_e) * D);
             for (int i = 0; i < n_e; ++i)
-                std::memcpy(gathered.data() + std::size_t(i) * D, x + std::size_t(rows[off[e] + i]) * D,
-                            sizeof(float) * D);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_e, bo, D, 1.f, gathered.data(), D,
-                        We, D, 0.f, products.data(), bo);
-        } else
+                std::memcpy(gathered.data() + std::size_t(i) * D,
+                            x + std::size_t(rows[off[e] + i]) * D, sizeof(float) * D);
+#ifdef SPARQ_HAVE_CBLAS
+            if (n_e >= kBlasMinRows)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_e, bo, D, 1.f,
+                            gathered.data(), D, We, D, 0.f, products.data(), bo);
+            else
 #endif
-        {
-            for (int i = 0; i < n_e; ++i)
-                simd::gemv(We, bo, D, x + std::size_t(rows[off[e] + i]) * D,
-                           products.data() + std::size_t(i) * bo);
+                simd::gemm_nt(gathered.data(), n_e, We, bo, D, products.data());
         }
         // Epilogue: bias, coefficient, ReLU, scattered into each input's output slice.
         for (int i = 0; i < n_e; ++i) {

@@ -72,6 +72,53 @@ __attribute__((target("avx2,fma"))) void gemv_avx2(const float* W, int rows, int
     }
 }
 
+// A 3x4 register tile (3 inputs x 4 weight rows, 12 accumulators + 4 operands = 16 ymm):
+// each step does 12 FMAs for 7 loads, so the loop is bound by FMA throughput, not loads.
+// No packing: both operands are already contiguous along `cols`.
+__attribute__((target("avx2,fma"))) void gemm_nt_avx2(const float* X, int rows_x, const float* W,
+                                                      int rows_w, int cols, float* Y) {
+    const int vec = cols & ~7;
+    int n = 0;
+    for (; n + 3 <= rows_x; n += 3) {
+        const float* x0 = X + std::size_t(n) * cols;
+        const float* x1 = x0 + cols;
+        const float* x2 = x1 + cols;
+        int m = 0;
+        for (; m + 4 <= rows_w; m += 4) {
+            const float* w[4] = {W + std::size_t(m) * cols, W + std::size_t(m + 1) * cols,
+                                 W + std::size_t(m + 2) * cols, W + std::size_t(m + 3) * cols};
+            __m256 acc[3][4];
+            for (auto& row : acc)
+                for (auto& a : row) a = _mm256_setzero_ps();
+            for (int i = 0; i < vec; i += 8) {
+                const __m256 a0 = _mm256_loadu_ps(x0 + i), a1 = _mm256_loadu_ps(x1 + i),
+                             a2 = _mm256_loadu_ps(x2 + i);
+                for (int j = 0; j < 4; ++j) {
+                    const __m256 b = _mm256_loadu_ps(w[j] + i);
+                    acc[0][j] = _mm256_fmadd_ps(a0, b, acc[0][j]);
+                    acc[1][j] = _mm256_fmadd_ps(a1, b, acc[1][j]);
+                    acc[2][j] = _mm256_fmadd_ps(a2, b, acc[2][j]);
+                }
+            }
+            const float* xs[3] = {x0, x1, x2};
+            for (int r = 0; r < 3; ++r)
+                for (int j = 0; j < 4; ++j) {
+                    float v = hsum(acc[r][j]);
+                    for (int i = vec; i < cols; ++i) v += xs[r][i] * w[j][i];
+                    Y[std::size_t(n + r) * rows_w + m + j] = v;
+                }
+        }
+        for (; m < rows_w; ++m)  // leftover weight rows
+            for (int r = 0; r < 3; ++r)
+                gemv_avx2(W + std::size_t(m) * cols, 1, cols, X + std::size_t(n + r) * cols,
+                          Y + std::size_t(n + r) * rows_w + m);
+    }
+    for (; n < rows_x; ++n) {  // leftover inputs: one row of Y at a time
+        float* yrow = Y + std::size_t(n) * rows_w;
+        gemv_avx2(W, rows_w, cols, X + std::size_t(n) * cols, yrow);
+    }
+}
+
 __attribute__((target("avx2,fma"))) void scale_bias_avx2(const float* v, const float* b, float c,
                                                          int n, bool relu, float* dst) {
     const __m256 cv = _mm256_set1_ps(c), zero = _mm256_setzero_ps();
@@ -95,6 +142,15 @@ void gemv(const float* W, int rows, int cols, const float* x, float* out) {
         gemv_avx2(W, rows, cols, x, out);
     else
         gemv_scalar(W, rows, cols, x, out);
+}
+
+void gemm_nt(const float* X, int rows_x, const float* W, int rows_w, int cols, float* Y) {
+    if (kAvx2) {
+        gemm_nt_avx2(X, rows_x, W, rows_w, cols, Y);
+        return;
+    }
+    for (int n = 0; n < rows_x; ++n)
+        gemv_scalar(W, rows_w, cols, X + std::size_t(n) * cols, Y + std::size_t(n) * rows_w);
 }
 
 void scale_bias_store(const float* v, const float* b, float c, int n, bool relu, float* dst) {
