@@ -22,6 +22,7 @@
 #include "launcherpage.h"
 #include "livepage.h"
 #include "runtablemodel.h"
+#include "sparsitypage.h"
 #include "workbench.h"
 
 namespace sparq::ui {
@@ -51,6 +52,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         {QT_TR_NOOP("Launch"), QStyle::SP_MediaPlay, "Ctrl+1"},
         {QT_TR_NOOP("Live"), QStyle::SP_ComputerIcon, "Ctrl+2"},
         {QT_TR_NOOP("History"), QStyle::SP_FileDialogDetailedView, "Ctrl+3"},
+        {QT_TR_NOOP("Sparsity"), QStyle::SP_FileDialogContentsView, "Ctrl+4"},
     };
     for (const Entry& e : entries) {
         auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
@@ -62,9 +64,11 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     launcher_ = new LauncherPage(workbench_, stack_);
     live_ = new LivePage(workbench_, stack_);
     history_ = new HistoryPage(workbench_, stack_);
+    sparsity_ = new SparsityPage(workbench_, stack_);
     stack_->addWidget(launcher_);
     stack_->addWidget(live_);
     stack_->addWidget(history_);
+    stack_->addWidget(sparsity_);
 
     auto* central = new QWidget(this);
     auto* layout = new QHBoxLayout(central);
@@ -100,6 +104,9 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::finished, this, &MainWindow::onFinished);
     connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
     connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
+    connect(sparsity_, &SparsityPage::alertRaised, this, [this](const QString& message) {
+        statusBar()->showMessage(tr("Sparsity alert: %1").arg(message), 10000);
+    });
     connect(history_, &HistoryPage::launchWithSettings, this,
             [this](const engine::TrainSpec& spec, const QString& origin) {
                 if (workbench_->isRunning()) return;
@@ -130,7 +137,8 @@ void MainWindow::createActions() {
     stopAction_->setShortcuts({QKeySequence(QStringLiteral("Ctrl+.")), QKeySequence(Qt::Key_Escape)});
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History")};
+    const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History"),
+                                    QT_TR_NOOP("&Sparsity")};
     for (int v = 0; v < ViewCount; ++v) {
         QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));

@@ -1,6 +1,6 @@
 #pragma once
-// MainWindow: navigation list of views (Launch, Live, History), the views in a stack, the
-// job menu and shortcuts, and a status bar saying what runs and on which device.
+// MainWindow: navigation list of views (Launch, Live, History, Sparsity), the views in a
+// stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
 #include <QMainWindow>
 
 #include "sparq/engine/events.h"
@@ -15,18 +15,20 @@ namespace sparq::ui {
 class HistoryPage;
 class LauncherPage;
 class LivePage;
+class SparsityPage;
 class Workbench;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum View { LaunchView, LiveView, HistoryView, ViewCount };
+    enum View { LaunchView, LiveView, HistoryView, SparsityView, ViewCount };
 
     explicit MainWindow(Workbench* workbench, QWidget* parent = nullptr);
 
     LauncherPage* launcherPage() const { return launcher_; }
     LivePage* livePage() const { return live_; }
     HistoryPage* historyPage() const { return history_; }
+    SparsityPage* sparsityPage() const { return sparsity_; }
     View currentView() const;
     /// The text of the status bar's job indicator.
     QString jobStatusText() const;
@@ -50,6 +52,7 @@ private:
     LauncherPage* launcher_ = nullptr;
     LivePage* live_ = nullptr;
     HistoryPage* history_ = nullptr;
+    SparsityPage* sparsity_ = nullptr;
     QLabel* jobLabel_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QAction* startAction_ = nullptr;

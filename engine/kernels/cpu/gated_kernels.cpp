@@ -134,16 +134,18 @@ void gated_route_fast(const GatedShape& s, const GatePolicy& p, const GatedWeigh
     const int G = s.groups, E = s.blocks;
     scratch.logits.resize(std::size_t(batch) * (G + E));
     float* logits = scratch.logits.data();
-    // Gate logits: [batch, G] then [batch, E]; row-by-row products on the SIMD path.
-#pragma omp parallel for schedule(static) if (batch >= 16)
+    // Gate logits for the whole batch: two small products, [batch, D] x [D, G] and x [D, E].
+    float* lc = logits;
+    float* lf = logits + std::size_t(batch) * G;
+    simd::gemm_nt(x, batch, w.gate_c, G, s.in, lc);
+    simd::gemm_nt(x, batch, w.gate_f, E, s.in, lf);
+#pragma omp parallel for schedule(static) if (batch >= 64)
     for (int n = 0; n < batch; ++n) {
-        const float* xn = x + std::size_t(n) * s.in;
-        float* ln = logits + std::size_t(n) * (G + E);
-        simd::gemv(w.gate_c, G, s.in, xn, ln);
-        simd::gemv(w.gate_f, E, s.in, xn, ln + G);
-        for (int g = 0; g < G; ++g) ln[g] += w.gate_cb[g];
-        for (int e = 0; e < E; ++e) ln[G + e] += w.gate_fb[e];
-        select_blocks(s, p, ln, ln + G, r.block + std::size_t(n) * r.width,
+        float* ln_c = lc + std::size_t(n) * G;
+        float* ln_f = lf + std::size_t(n) * E;
+        for (int g = 0; g < G; ++g) ln_c[g] += w.gate_cb[g];
+        for (int e = 0; e < E; ++e) ln_f[e] += w.gate_fb[e];
+        select_blocks(s, p, ln_c, ln_f, r.block + std::size_t(n) * r.width,
                       r.coef + std::size_t(n) * r.width);
     }
 }

@@ -87,19 +87,31 @@ __attribute__((target("avx2,fma"))) void gemm_nt_avx2(const float* X, int rows_x
         for (; m + 4 <= rows_w; m += 4) {
             const float* w[4] = {W + std::size_t(m) * cols, W + std::size_t(m + 1) * cols,
                                  W + std::size_t(m + 2) * cols, W + std::size_t(m + 3) * cols};
-            __m256 acc[3][4];
-            for (auto& row : acc)
-                for (auto& a : row) a = _mm256_setzero_ps();
+            // Twelve named accumulators: an array here ends up on the stack at -O2.
+            __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
+            __m256 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            __m256 c20 = c00, c21 = c00, c22 = c00, c23 = c00;
             for (int i = 0; i < vec; i += 8) {
                 const __m256 a0 = _mm256_loadu_ps(x0 + i), a1 = _mm256_loadu_ps(x1 + i),
                              a2 = _mm256_loadu_ps(x2 + i);
-                for (int j = 0; j < 4; ++j) {
-                    const __m256 b = _mm256_loadu_ps(w[j] + i);
-                    acc[0][j] = _mm256_fmadd_ps(a0, b, acc[0][j]);
-                    acc[1][j] = _mm256_fmadd_ps(a1, b, acc[1][j]);
-                    acc[2][j] = _mm256_fmadd_ps(a2, b, acc[2][j]);
-                }
+                __m256 b = _mm256_loadu_ps(w[0] + i);
+                c00 = _mm256_fmadd_ps(a0, b, c00);
+                c10 = _mm256_fmadd_ps(a1, b, c10);
+                c20 = _mm256_fmadd_ps(a2, b, c20);
+                b = _mm256_loadu_ps(w[1] + i);
+                c01 = _mm256_fmadd_ps(a0, b, c01);
+                c11 = _mm256_fmadd_ps(a1, b, c11);
+                c21 = _mm256_fmadd_ps(a2, b, c21);
+                b = _mm256_loadu_ps(w[2] + i);
+                c02 = _mm256_fmadd_ps(a0, b, c02);
+                c12 = _mm256_fmadd_ps(a1, b, c12);
+                c22 = _mm256_fmadd_ps(a2, b, c22);
+                b = _mm256_loadu_ps(w[3] + i);
+                c03 = _mm256_fmadd_ps(a0, b, c03);
+                c13 = _mm256_fmadd_ps(a1, b, c13);
+                c23 = _mm256_fmadd_ps(a2, b, c23);
             }
+            const __m256 acc[3][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}};
             const float* xs[3] = {x0, x1, x2};
             for (int r = 0; r < 3; ++r)
                 for (int j = 0; j < 4; ++j) {
