@@ -77,11 +77,18 @@ torch::Tensor GatedLinearImpl::forward_kernel(const torch::Tensor& x, bool relu)
     thread_local k::GatedScratch scratch;
     k::gated_route_fast(shape_, policy_, w, xc.data_ptr<float>(), B, r, scratch);
     k::gated_apply_fast(shape_, w, xc.data_ptr<float>(), B, r, relu, y.data_ptr<float>(), scratch);
-    const auto valid = blocks.ge(0);
-    stats_.kept = valid.sum(1).to(torch::kFloat32);
-    stats_.load = torch::zeros({shape_.blocks}, torch::kFloat32)
-                      .index_add_(0, blocks.masked_select(valid).to(torch::kInt64),
-                                  torch::ones({valid.sum().item<std::int64_t>()}));
+    // Observed routing, counted straight from the kernel's slots (no extra torch ops on the
+    // inference path).
+    stats_.kept = torch::zeros({B}, torch::kFloat32);
+    stats_.load = torch::zeros({shape_.blocks}, torch::kFloat32);
+    float* kept = stats_.kept.data_ptr<float>();
+    float* load = stats_.load.data_ptr<float>();
+    const std::int32_t* slot = blocks.data_ptr<std::int32_t>();
+    for (std::int64_t i = 0; i < std::int64_t(B) * width; ++i) {
+        if (slot[i] < 0) continue;
+        kept[i / width] += 1.f;
+        load[slot[i]] += 1.f;
+    }
     stats_.balance = torch::Tensor();
     stats_.sparsity = torch::Tensor();
     stats_.log_prob = torch::Tensor();
