@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/random_gated_layer.h"
 #include "cpu/gated_kernels.h"
 #include "device_query.cuh"
 #include "gated_dispatch.cuh"  // must compile in a host-only translation unit like this one
@@ -17,30 +18,9 @@ using namespace sparq::engine::kernels;
 
 namespace {
 
-struct Layer {
-    GatedShape shape;
-    std::vector<float> w, b, gc, gcb, gf, gfb;
-    GatedWeights view() const { return {w.data(), b.data(), gc.data(), gcb.data(), gf.data(), gfb.data()}; }
-};
-
-// Same distributions as test_gated_kernels.cpp.
-Layer random_layer(GatedShape s, std::mt19937& rng) {
-    std::normal_distribution<float> nd(0.f, 1.f / std::sqrt(float(s.in)));
-    auto fill = [&](std::size_t n, float scale) {
-        std::vector<float> v(n);
-        for (auto& x : v) x = nd(rng) * scale;
-        return v;
-    };
-    return Layer{s, fill(std::size_t(s.out) * s.in, 1), fill(s.out, 1), fill(std::size_t(s.groups) * s.in, 4),
-                 fill(s.groups, 1), fill(std::size_t(s.blocks) * s.in, 4), fill(s.blocks, 1)};
-}
-
-std::vector<float> random_input(int batch, int in, std::mt19937& rng) {
-    std::normal_distribution<float> nd(0.f, 1.f);
-    std::vector<float> x(std::size_t(batch) * in);
-    for (auto& v : x) v = nd(rng);
-    return x;
-}
+using Layer = sparq::test::RandomGatedLayer;
+using sparq::test::random_input;
+constexpr auto random_layer = sparq::test::random_gated_layer;
 
 GatePolicy policy_for(const GatedShape& s, GateMode mode) {
     GatePolicy p;
