@@ -24,15 +24,25 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-deps: all ${#packages[@]} packages already installed"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "setup-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "setup-deps: done"
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-deps: all ${#packages[@]} packages already installed"
+else
+  echo "setup-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# LibTorch threads with OpenMP: make the OpenMP OpenBLAS the system BLAS even when another
+# variant (pthread, reference) was installed before, which the alternatives would prefer.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for alt in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  target=/usr/lib/$arch/openblas-openmp/$alt
+  if [ -e "$target" ] && [ "$(readlink -f /usr/lib/$arch/$alt)" != "$(readlink -f "$target")" ]; then
+    $SUDO update-alternatives --quiet --set "$alt-$arch" "$target"
+  fi
+done
+echo "setup-deps: done (BLAS: $(readlink -f /usr/lib/$arch/libblas.so.3))"
