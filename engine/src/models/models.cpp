@@ -86,6 +86,10 @@ std::shared_ptr<ClassifierImpl> make_model(const TrainSpec& spec) {
     return Mlp(kImageSide * kImageSide, spec.hidden, kClasses).ptr();
 }
 
+void set_active_fraction(ClassifierImpl& model, double fraction) {
+    for (auto& g : model.gated_layers()) g->set_policy(policy_for_fraction(g->shape(), fraction));
+}
+
 std::int64_t parameter_count(torch::nn::Module& m) {
     std::int64_t n = 0;
     for (const auto& p : m.parameters()) n += p.numel();

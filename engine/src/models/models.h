@@ -69,4 +69,8 @@ std::shared_ptr<ClassifierImpl> make_model(const TrainSpec& spec);
 
 std::int64_t parameter_count(torch::nn::Module& m);
 
+/// Sets every gated layer of a model to keep about `fraction` of its blocks (top-k), e.g. to
+/// evaluate a trained model at another active fraction. No-op for dense models.
+void set_active_fraction(ClassifierImpl& model, double fraction);
+
 }  // namespace sparq::engine::models

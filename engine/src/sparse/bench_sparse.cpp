@@ -45,8 +45,7 @@ std::vector<SparseBenchRow> bench_sparse(const SparseBenchOptions& o) {
     if (!o.checkpoint.empty()) {
         torch::optim::Adam opt(model->parameters());
         train::load_checkpoint(o.checkpoint, *model, opt);
-        for (auto& g : model->gated_layers())
-            g->set_policy(models::policy_for_fraction(g->shape(), spec.active_fraction));
+        models::set_active_fraction(*model, spec.active_fraction);
     }
     model->eval();
     torch::NoGradGuard no_grad;

@@ -50,10 +50,7 @@ std::vector<ActiveFractionPoint> sweep_active_fraction(const std::string& checkp
     for (double f : fractions) {
         if (!(f > 0 && f <= 1))
             throw ConfigError("active fraction " + std::to_string(f) + " is out of range (0, 1]");
-        for (auto& g : model->gated_layers()) {
-            kernels::GatePolicy p = models::policy_for_fraction(g->shape(), f);
-            g->set_policy(p);
-        }
+        models::set_active_fraction(*model, f);
         train::SparsityTally tally(*model);
         std::int64_t correct = 0;
         for (std::int64_t i = 0; i < n; i += 1000) {
