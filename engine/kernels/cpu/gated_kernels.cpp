@@ -134,19 +134,26 @@ void gated_route_fast(const GatedShape& s, const GatePolicy& p, const GatedWeigh
     const int G = s.groups, E = s.blocks;
     scratch.logits.resize(std::size_t(batch) * (G + E));
     float* logits = scratch.logits.data();
-    // Gate logits for the whole batch: two small products, [batch, D] x [D, G] and x [D, E].
-    float* lc = logits;
-    float* lf = logits + std::size_t(batch) * G;
-    simd::gemm_nt(x, batch, w.gate_c, G, s.in, lc);
-    simd::gemm_nt(x, batch, w.gate_f, E, s.in, lf);
-#pragma omp parallel for schedule(static) if (batch >= 64)
-    for (int n = 0; n < batch; ++n) {
-        float* ln_c = lc + std::size_t(n) * G;
-        float* ln_f = lf + std::size_t(n) * E;
-        for (int g = 0; g < G; ++g) ln_c[g] += w.gate_cb[g];
-        for (int e = 0; e < E; ++e) ln_f[e] += w.gate_fb[e];
-        select_blocks(s, p, ln_c, ln_f, r.block + std::size_t(n) * r.width,
-                      r.coef + std::size_t(n) * r.width);
+    // Each thread takes a slice of the inputs through both gate products ([n, D] x [D, G] and
+    // x [D, E]) and the block selection: one parallel region per call, no shared writes.
+    constexpr int kSlice = 12;  // a multiple of gemm_nt's 3-row tile
+    const int slices = (batch + kSlice - 1) / kSlice;
+#pragma omp parallel for schedule(static) if (std::int64_t(batch) * (G + E) * s.in >= (1 << 18))
+    for (int sl = 0; sl < slices; ++sl) {
+        const int n0 = sl * kSlice, rows = std::min(kSlice, batch - n0);
+        const float* xs = x + std::size_t(n0) * s.in;
+        float* lc = logits + std::size_t(n0) * (G + E);
+        float* lf = lc + std::size_t(rows) * G;
+        simd::gemm_nt(xs, rows, w.gate_c, G, s.in, lc);
+        simd::gemm_nt(xs, rows, w.gate_f, E, s.in, lf);
+        for (int i = 0; i < rows; ++i) {
+            float* ln_c = lc + std::size_t(i) * G;
+            float* ln_f = lf + std::size_t(i) * E;
+            for (int g = 0; g < G; ++g) ln_c[g] += w.gate_cb[g];
+            for (int e = 0; e < E; ++e) ln_f[e] += w.gate_fb[e];
+            const std::size_t n = std::size_t(n0 + i);
+            select_blocks(s, p, ln_c, ln_f, r.block + n * r.width, r.coef + n * r.width);
+        }
     }
 }
 
