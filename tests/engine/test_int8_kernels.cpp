@@ -29,7 +29,7 @@ Int8Matrix random_matrix(int rows, int cols, std::mt19937& rng) {
 }
 
 std::vector<std::uint8_t> random_u8(std::size_t n, std::mt19937& rng) {
-    std::uniform_int_distribution<int> d(0, 255);
+    std::uniform_int_distribution<int> d(0, kActMax);
     std::vector<std::uint8_t> v(n);
     for (auto& x : v) x = std::uint8_t(d(rng));
     return v;
@@ -40,12 +40,13 @@ std::vector<std::uint8_t> random_u8(std::size_t n, std::mt19937& rng) {
 TEST(Int8Kernels, PackKeepsEveryWeightAndRowSum) {
     std::mt19937 rng(1);
     const Int8Matrix w = random_matrix(13, 7, rng);  // rows not a multiple of 8, odd K
-    EXPECT_EQ(w.cols_padded, 8);
+    EXPECT_EQ(w.cols_padded, 8);  // K rounded up to a multiple of kInt8Group
     for (int m = 0; m < w.rows; ++m) {
         int sum = 0;
         for (int k = 0; k < w.cols; ++k) {
             const int p = m / kInt8Panel, r = m % kInt8Panel;
-            const auto packed = w.packed[(std::size_t(p) * (w.cols_padded / 2) + k / 2) * 16 + 2 * r + (k & 1)];
+            const auto packed = w.packed[(std::size_t(p) * (w.cols_padded / kInt8Group) + k / kInt8Group) *
+                                             (kInt8Group * kInt8Panel) + kInt8Group * r + k % kInt8Group];
             EXPECT_EQ(packed, w.q[std::size_t(m) * w.cols + k]);
             sum += w.q[std::size_t(m) * w.cols + k];
         }
@@ -54,7 +55,7 @@ TEST(Int8Kernels, PackKeepsEveryWeightAndRowSum) {
 }
 
 TEST(Int8Kernels, ReferenceAccumulatesExactly) {
-    // One row by hand: x = [255, 0, 3], q = [127, -127, -2], in_zero 0, scale 1 -> 32379 - 6.
+    // One row by hand: x = [127, 0, 3], q = [127, -127, -2], in_zero 0, scale 1 -> 16129 - 6.
     Int8Matrix w;
     w.rows = 1;
     w.cols = 3;
@@ -62,17 +63,17 @@ TEST(Int8Kernels, ReferenceAccumulatesExactly) {
     w.scale = {1.f};
     w.bias = {0.f};
     int8_pack(w);
-    const std::uint8_t x[] = {255, 0, 3};
+    const std::uint8_t x[] = {127, 0, 3};
     float y = 0;
     Int8Output o;
     o.out_f32 = &y;
     o.ld_out = 1;
     int8_gemm_reference(x, 1, 3, w, 0, 1, o);
-    EXPECT_EQ(y, 255.f * 127 - 6);
+    EXPECT_EQ(y, 127.f * 127 - 6);
     // With a zero point the accumulator is corrected by zero * row_sum.
     o.in_zero = 10;
     int8_gemm_reference(x, 1, 3, w, 0, 1, o);
-    EXPECT_EQ(y, 245.f * 127 + (-10.f) * -127 + (-7.f) * -2);
+    EXPECT_EQ(y, 117.f * 127 + (-10.f) * -127 + (-7.f) * -2);
 }
 
 TEST(Int8Kernels, FastEqualsReferenceExactly) {
@@ -91,7 +92,7 @@ TEST(Int8Kernels, FastEqualsReferenceExactly) {
                 o.in_zero = 17 * variant;
                 o.relu = relu;
                 o.out_scale = 0.05f;
-                o.out_zero = relu ? 0 : 128;
+                o.out_zero = relu ? 0 : 64;
                 o.ld_out = s.rows;
                 std::vector<float> yr(std::size_t(n) * s.rows, -1.f), yf = yr;
                 std::vector<std::uint8_t> qr(std::size_t(n) * s.rows, 7), qf = qr;
@@ -160,7 +161,7 @@ TEST(Int8Kernels, QuantizeRoundTripIsWithinHalfAStep) {
     std::vector<float> v(10000);
     for (auto& x : v) x = u(rng);
     std::vector<std::uint8_t> q(v.size());
-    quantize_u8(v.data(), std::int64_t(v.size()), scale, zero, q.data());
+    quantize_u8(v.data(), std::int64_t(v.size()), scale, zero, q.data(), 255);
     for (std::size_t i = 0; i < v.size(); ++i) {
         const float back = scale * (float(q[i]) - zero);
         const float lo = -zero * scale, hi = (255 - zero) * scale;

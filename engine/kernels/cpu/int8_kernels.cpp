@@ -8,7 +8,7 @@
 namespace sparq::engine::kernels {
 
 void int8_pack(Int8Matrix& w) {
-    const int M = w.rows, K = w.cols, Kp = (K + 1) & ~1;
+    const int M = w.rows, K = w.cols, Kp = (K + kInt8Group - 1) / kInt8Group * kInt8Group;
     const int panels = (M + kInt8Panel - 1) / kInt8Panel;
     w.cols_padded = Kp;
     w.row_sum.assign(M, 0);
@@ -20,16 +20,18 @@ void int8_pack(Int8Matrix& w) {
             const int m = p * kInt8Panel + r;
             if (m >= M) break;
             for (int k = 0; k < K; ++k)
-                w.packed[(std::size_t(p) * (Kp / 2) + k / 2) * (2 * kInt8Panel) + 2 * r + (k & 1)] =
+                w.packed[(std::size_t(p) * (Kp / kInt8Group) + k / kInt8Group) * (kInt8Group * kInt8Panel) +
+                         kInt8Group * r + k % kInt8Group] =
                     w.q[std::size_t(m) * K + k];
         }
 }
 
-void quantize_u8(const float* v, std::int64_t n, float scale, std::int32_t zero, std::uint8_t* q) {
-    const float inv = 1.f / scale;
+void quantize_u8(const float* v, std::int64_t n, float scale, std::int32_t zero, std::uint8_t* q,
+                 std::int32_t qmax) {
+    const float inv = 1.f / scale, hi = float(qmax);
     for (std::int64_t i = 0; i < n; ++i) {
         const float t = std::nearbyint(v[i] * inv) + float(zero);
-        q[i] = std::uint8_t(std::clamp(t, 0.f, 255.f));
+        q[i] = std::uint8_t(std::clamp(t, 0.f, hi));
     }
 }
 
@@ -50,7 +52,7 @@ void int8_gemm_reference(const std::uint8_t* x, std::int32_t n, std::int64_t ldx
                 o.out_f32[row * o.ld_out + m] = v;
             } else {
                 const float t = std::nearbyint(v * inv_out) + float(o.out_zero);
-                o.out_u8[row * o.ld_out + m] = std::uint8_t(std::clamp(t, 0.f, 255.f));
+                o.out_u8[row * o.ld_out + m] = std::uint8_t(std::clamp(t, 0.f, float(o.out_max)));
             }
         }
     }

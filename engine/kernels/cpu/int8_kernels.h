@@ -3,7 +3,8 @@
 //
 // A quantized linear map y = W x + b with
 //   - weights: per-output-row symmetric int8, w_real[m][k] = scale[m] * q[m][k], q in [-127, 127];
-//   - activations: per-tensor affine uint8, x_real = in_scale * (x_q - in_zero), x_q in [0, 255].
+//   - activations: per-tensor affine unsigned 7-bit, x_real = in_scale * (x_q - in_zero),
+//     x_q in [0, 127] (kActMax; see below).
 // The kernels accumulate in int32, exactly:
 //   acc[n][m] = sum_k x_q[n][k] * q[m][k]
 // and the output stage (identical float operations in every implementation, so results agree
@@ -12,12 +13,15 @@
 //   v = v * row_coef[n]            (gated layers only)
 //   v = max(v, 0)                  (when relu)
 // then either stores v (float output) or requantizes it:
-//   out_q = clamp(nearbyint(v * (1 / out_scale)) + out_zero, 0, 255).
+//   out_q = clamp(nearbyint(v * (1 / out_scale)) + out_zero, 0, out_max).
 //
-// The fast path (AVX2 where the CPU has it) works on a packed copy of the weights, widened to
-// int16 pairs, and activations widened to int16: each vpmaddwd does 16 exact multiply-adds,
-// twice the FP32 FMA rate, and no saturation can occur (8-bit activations keep their full
-// range, unlike the vpmaddubsw route, which needs 7-bit activations to stay exact).
+// The fast path (AVX2 where the CPU has it) multiplies uint8 activations by int8 weights with
+// vpmaddubsw (32 multiply-adds into 16-bit pair sums) and widens with vpmaddwd. A pair sum
+// must not saturate at 16 bits: with activations <= 127 and weights in [-127, 127] it is at
+// most 2 * 127 * 127 = 32258, so the result is exact. Hence 7-bit activations, the same
+// "reduced range" PyTorch's FBGEMM backend uses on CPUs without VNNI. Measured on this
+// machine's Zen 3 core, the pair does 32 multiply-adds in 0.46 ns where vpmaddwd on int16
+// does 16 in 0.40 ns: 1.7x the rate for one bit of activation range (docs/BENCHMARKS.md).
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +29,10 @@ namespace sparq::engine::kernels {
 
 /// Output rows per packed panel; M is padded up to a multiple of it with zero rows.
 inline constexpr int kInt8Panel = 8;
+/// Inputs per packed group (one 32-bit lane of vpmaddubsw + vpmaddwd); K is padded up to it.
+inline constexpr int kInt8Group = 4;
+/// Largest activation value the kernels accept (see above); weights lie in [-127, 127].
+inline constexpr int kActMax = 127;
 
 struct Int8Matrix {
     std::int32_t rows = 0;           // M (outputs)
@@ -33,9 +41,9 @@ struct Int8Matrix {
     std::vector<float> scale;        // [rows]
     std::vector<float> bias;         // [rows]
     // Derived by int8_pack():
-    std::int32_t cols_padded = 0;    // K rounded up to an even number
+    std::int32_t cols_padded = 0;    // K rounded up to a multiple of kInt8Group
     std::vector<std::int32_t> row_sum;   // [rows] sum_k q[m][k]
-    std::vector<std::int16_t> packed;    // [ceil(M/8)][Kp/2][8][2]
+    std::vector<std::int8_t> packed;     // [ceil(M/8)][Kp/4][8][4]
 };
 
 /// Fills cols_padded, row_sum and packed from q. Call after changing q.
@@ -52,12 +60,13 @@ struct Int8Output {
     std::uint8_t* out_u8 = nullptr;
     float out_scale = 1.f;
     std::int32_t out_zero = 0;
+    std::int32_t out_max = kActMax;         // clamp of the requantized output
     float* out_f32 = nullptr;
     std::int64_t ld_out = 0;                // output row stride in elements
 };
 
-/// Output rows m0..m1 of W times the n input rows x (uint8, row stride ldx), straightforward
-/// loops that define the results.
+/// Output rows m0..m1 of W times the n input rows x (uint8 <= kActMax, row stride ldx),
+/// straightforward loops that define the results. W must have been packed.
 void int8_gemm_reference(const std::uint8_t* x, std::int32_t n, std::int64_t ldx, const Int8Matrix& w,
                          std::int32_t m0, std::int32_t m1, const Int8Output& out);
 
@@ -66,8 +75,9 @@ void int8_gemm_reference(const std::uint8_t* x, std::int32_t n, std::int64_t ldx
 void int8_gemm_fast(const std::uint8_t* x, std::int32_t n, std::int64_t ldx, const Int8Matrix& w,
                     std::int32_t m0, std::int32_t m1, const Int8Output& out, bool parallel = true);
 
-/// Quantizes n floats: q = clamp(nearbyint(v * (1 / scale)) + zero, 0, 255).
-void quantize_u8(const float* v, std::int64_t n, float scale, std::int32_t zero, std::uint8_t* q);
+/// Quantizes n floats: q = clamp(nearbyint(v * (1 / scale)) + zero, 0, qmax).
+void quantize_u8(const float* v, std::int64_t n, float scale, std::int32_t zero, std::uint8_t* q,
+                 std::int32_t qmax = kActMax);
 
 /// Which path int8_gemm_fast takes on this CPU ("avx2" or "scalar").
 const char* int8_simd_path();
