@@ -44,22 +44,21 @@ void print_error(const std::string& message) {
     std::fprintf(stderr, "sparq-cli: %s\n", one_line.c_str());
 }
 
-int run_train(engine::TrainSpec spec, const TrainOptions& o) {
-    const std::string db = db_or_default(o.db);
-    auto store = profiler::RunStore::open({db});
-    profiler::MetricBus bus;
-    store->attach(bus);
+JobRunner::JobRunner(const std::string& db, const std::string& workspace)
+    : db_(db_or_default(db)), store_(profiler::RunStore::open({db_})) {
+    store_->attach(bus_);
     engine::EngineOptions eo;
-    eo.bus = &bus;
-    eo.store = store.get();
-    eo.workspace_root = o.workspace;
-    engine::Engine engine(eo);
+    eo.bus = &bus_;
+    eo.store = store_.get();
+    eo.workspace_root = workspace;
+    engine_ = std::make_unique<engine::Engine>(eo);
+}
 
-    const bool tty = isatty(STDERR_FILENO) == 1;
-    ProgressSink sink(tty && !o.quiet, !o.quiet);
+JobRunner::~JobRunner() { engine_.reset(); }
+
+engine::TrainResult JobRunner::wait(engine::JobHandle job) {
     std::signal(SIGINT, on_sigint);
-    engine::JobHandle job = engine.submit(spec, sink);
-    int seen_interrupts = 0;
+    int seen_interrupts = g_interrupts.load();
     while (!job.wait_for(100)) {
         if (g_interrupts.load() != seen_interrupts) {
             seen_interrupts = g_interrupts.load();
@@ -69,7 +68,16 @@ int run_train(engine::TrainSpec spec, const TrainOptions& o) {
     }
     const engine::TrainResult r = job.wait();
     std::signal(SIGINT, SIG_DFL);
-    store->detach();  // every sample is committed before we report
+    store_->detach();  // every sample is committed before we report
+    return r;
+}
+
+int run_train(engine::TrainSpec spec, const TrainOptions& o) {
+    JobRunner runner(o.db, o.workspace);
+    const std::string& db = runner.db();
+    const bool tty = isatty(STDERR_FILENO) == 1;
+    ProgressSink sink(tty && !o.quiet, !o.quiet);
+    const engine::TrainResult r = runner.wait(runner.engine().submit(spec, sink));
 
     if (o.json) {
         std::printf("%s\n", engine::to_json(r).c_str());

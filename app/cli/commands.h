@@ -1,13 +1,35 @@
 #pragma once
 // sparq-cli subcommands. Each returns the process exit code.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sparq/engine/bench.h"
+#include "sparq/engine/engine.h"
+#include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
+#include "sparq/profiler/metric_bus.h"
+#include "sparq/profiler/run_store.h"
 
 namespace sparq::cli {
+
+/// One job from the command line: the history (default database unless `db`), a bus, an
+/// engine; wait() lets Ctrl-C cancel the job and returns once every sample is committed.
+class JobRunner {
+public:
+    JobRunner(const std::string& db, const std::string& workspace);
+    ~JobRunner();
+    engine::Engine& engine() { return *engine_; }
+    const std::string& db() const { return db_; }
+    engine::TrainResult wait(engine::JobHandle job);
+
+private:
+    std::string db_;
+    profiler::MetricBus bus_;                  // outlives the store attached to it
+    std::unique_ptr<profiler::RunStore> store_;
+    std::unique_ptr<engine::Engine> engine_;
+};
 
 struct TrainOptions {
     std::string preset;
@@ -56,6 +78,23 @@ struct SweepOptions {
     bool json = false;
 };
 int run_sparsity_sweep(const SweepOptions& o);
+
+struct QuantizeOptions {
+    engine::QuantizeSpec spec;
+    std::string db;
+    std::string workspace;
+    bool json = false;
+    bool quiet = false;
+};
+/// Runs a quantization job; prints its side-by-side summary.
+int run_quantize(const QuantizeOptions& o);
+
+struct BenchInt8Options {
+    engine::Int8BenchOptions options;
+    bool json = false;
+};
+/// FP32 LibTorch path vs INT8 kernels on a preset's shapes (random weights).
+int run_bench_int8(const BenchInt8Options& o);
 
 /// Prints "sparq-cli: <message>" on stderr as one line.
 void print_error(const std::string& message);

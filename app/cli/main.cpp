@@ -83,6 +83,42 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.1, 600.0));
     bsparse->add_flag("--json", so.json, "print one JSON object");
 
+    auto* bint8 = bench->add_subcommand("int8", "FP32 LibTorch path vs INT8 kernels on a preset's shapes, batch 1 and 64");
+    cli::BenchInt8Options io;
+    bint8->add_option("--preset", io.options.preset, "preset whose architecture to time (default mlp-fashion)");
+    bint8->add_option("--threads", io.options.threads, "CPU threads")->check(CLI::Range(1, 256));
+    bint8->add_option("--seconds", io.options.seconds, "measuring time per point")->check(CLI::Range(0.1, 600.0));
+    bint8->add_flag("--json", io.json, "print one JSON object");
+
+    // quantize
+    auto* quantize = app.add_subcommand("quantize", "quantize a model to INT8 (PTQ or QAT) and compare it with FP32");
+    cli::QuantizeOptions qo;
+    auto& qs = qo.spec;
+    quantize->add_option("--preset", qs.preset, "train this preset's float model first (default mlp-fashion)");
+    quantize->add_option("--checkpoint", qs.checkpoint, "trained float model (a run's checkpoint.pt)");
+    quantize->add_option("--mode", qs.mode, "ptq (calibration only) or qat (quantization-aware fine-tuning)")
+        ->check(CLI::IsMember({"ptq", "qat"}));
+    quantize->add_option("--observer", qs.observer, "calibration observer")
+        ->check(CLI::IsMember({"minmax", "ema", "percentile", "mse"}));
+    quantize->add_option("--percentile", qs.percentile, "percentile observer: the percentile kept");
+    quantize->add_option("--calibration", qs.calibration_samples, "training images held out for calibration");
+    quantize->add_option("--qat-epochs", qs.qat_epochs, "QAT fine-tuning epochs");
+    quantize->add_option("--freeze-after", qs.freeze_observers_after, "QAT steps before the ranges freeze");
+    quantize->add_option("--qat-lr", qs.qat_lr, "QAT learning rate");
+    quantize->add_option("--alert", qs.error_alert, "alert when a layer's relative error exceeds this");
+    quantize->add_option("--epochs", qs.train_epochs, "epochs of float training when no checkpoint is given");
+    quantize->add_option("--threads", qs.threads, "CPU threads");
+    quantize->add_option("--limit-train", qs.limit_train, "train / fine-tune on the first N images");
+    quantize->add_option("--limit-test", qs.limit_test, "evaluate on the first N test images");
+    quantize->add_option("--data", qs.data_dir, "folder of Fashion-MNIST IDX files");
+    quantize->add_option("--output", qs.output, "INT8 model file (default: the run's folder)");
+    quantize->add_option("--seconds", qs.bench_seconds, "timing per batch size and path");
+    quantize->add_option("--seed", qs.seed, "random seed");
+    quantize->add_option("--db", qo.db, "history database");
+    quantize->add_option("--workspace", qo.workspace, "folder for run files");
+    quantize->add_flag("--json", qo.json, "print the summary as one JSON object on the last line");
+    quantize->add_flag("--quiet", qo.quiet, "no progress lines");
+
     // sparsity
     auto* sparsity = app.add_subcommand("sparsity", "tune a trained gated model");
     sparsity->require_subcommand(1);
@@ -129,6 +165,8 @@ int main(int argc, char** argv) {
         if (btrain->parsed()) return cli::run_bench_train(bo);
         if (bsparse->parsed()) return cli::run_bench_sparse(so);
         if (sweep->parsed()) return cli::run_sparsity_sweep(wo);
+        if (bint8->parsed()) return cli::run_bench_int8(io);
+        if (quantize->parsed()) return cli::run_quantize(qo);
     } catch (const std::exception& e) {
         cli::print_error(e.what());
         return 2;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/process_sampler.h"
 #include "sparq/profiler/run_store.h"
+#include "quant/quantize_job.h"
 #include "train/trainer.h"
 
 namespace sparq::engine {
@@ -59,28 +61,33 @@ struct Engine::Impl {
         return profiler::default_workspace_root();
     }
 
-    void run(const std::shared_ptr<JobState>& state, const TrainSpec& spec, JobSink& sink) {
+    // What a job body hands back: the handle's result and the history's summary JSON
+    // (empty = the result's).
+    struct Outcome {
         TrainResult result;
+        std::string summary;
+    };
+    using Body = std::function<Outcome(train::TrainContext&)>;
+
+    void run(const std::shared_ptr<JobState>& state, const profiler::NewRun& record,
+             const std::string& started, bool checkpoints, const Body& body, JobSink& sink) {
+        Outcome out;
+        TrainResult& result = out.result;
         profiler::RunId run = 0;
         try {
-            run = options.store ? options.store->create_run({spec.name, "train", spec.preset,
-                                                             to_json(spec)})
-                                : next_local_run++;
+            run = options.store ? options.store->create_run(record) : next_local_run++;
             state->set_run_id(run);
             state->set_status(JobStatus::Running);
             const std::string device = Engine::device_name();
             sink.on_started(run, device);
-            if (options.store)
-                options.store->add_event(run, "info", "started",
-                                         "training " + spec.model + " on " + device);
+            if (options.store) options.store->add_event(run, "info", "started", started + " on " + device);
 
             std::optional<profiler::ProcessSampler> sampler;
             if (options.sample_process) sampler.emplace(*options.bus, run);
             const std::string root = workspace_root();
-            train::TrainContext ctx{*options.bus, run,
-                                    spec.checkpoint ? root + "/" + std::to_string(run) : "",
+            train::TrainContext ctx{*options.bus, run, checkpoints ? root + "/" + std::to_string(run) : "",
                                     *state, sink, options.store};
-            result = train::run_training(spec, ctx);
+            out = body(ctx);
         } catch (const c10::Error& e) {
             result.status = JobStatus::Failed;
             const std::string what = e.what_without_backtrace();
@@ -94,16 +101,28 @@ struct Engine::Impl {
             try {
                 if (!result.error.empty())
                     options.store->add_event(run, "error", "failed", result.error);
-                options.store->finish_run(
-                    run, to_string(result.status), to_json(result),
-                    result.epochs > 0 ? std::optional<double>(result.test_accuracy)
-                                      : std::nullopt);
+                const bool measured = result.epochs > 0 || (!out.summary.empty() && result.status == JobStatus::Completed);
+                options.store->finish_run(run, to_string(result.status),
+                                          out.summary.empty() ? to_json(result) : out.summary,
+                                          measured ? std::optional<double>(result.test_accuracy) : std::nullopt);
             } catch (const std::exception& e) {
                 sink.on_log("error", e.what());
             }
         }
         sink.on_finished(result);
         state->finish(std::move(result));
+    }
+
+    JobHandle start(const profiler::NewRun& record, const std::string& started, bool checkpoints, Body body,
+                    JobSink& sink) {
+        reap_finished();
+        auto state = std::make_shared<JobState>();
+        std::lock_guard lock(mutex);
+        state->worker = std::thread([this, state, record, started, checkpoints, body = std::move(body), &sink] {
+            run(state, record, started, checkpoints, body, sink);
+        });
+        jobs.push_back(state);
+        return JobHandle(state);
     }
 };
 
@@ -121,13 +140,31 @@ Engine::~Engine() {
 
 JobHandle Engine::submit(const TrainSpec& spec, JobSink& sink) {
     validate(spec);
-    impl_->reap_finished();
-    auto state = std::make_shared<JobState>();
-    std::lock_guard lock(impl_->mutex);
-    Impl* impl = impl_.get();
-    state->worker = std::thread([impl, state, spec, &sink] { impl->run(state, spec, sink); });
-    impl_->jobs.push_back(state);
-    return JobHandle(state);
+    return impl_->start({spec.name, "train", spec.preset, to_json(spec)}, "training " + spec.model,
+                        spec.checkpoint, [spec](train::TrainContext& ctx) {
+                            return Impl::Outcome{train::run_training(spec, ctx), {}};
+                        }, sink);
+}
+
+JobHandle Engine::submit_quantize(const QuantizeSpec& spec, JobSink& sink) {
+    validate(spec);
+    const std::string source = spec.checkpoint.empty() ? spec.preset : spec.checkpoint;
+    const std::string name = spec.name.empty() ? (spec.checkpoint.empty() ? spec.preset : std::string("checkpoint")) +
+                                                     " int8 " + spec.mode
+                                               : spec.name;
+    return impl_->start({name, "quantize", spec.preset, to_json(spec)}, "quantizing " + source + " (" + spec.mode + ")",
+                        true, [spec](train::TrainContext& ctx) {
+                            const QuantizeResult q = quant::run_quantize(spec, ctx);
+                            ctx.sink.on_quantized(q);
+                            Impl::Outcome out;
+                            out.result.status = q.status == "cancelled" ? JobStatus::Cancelled : JobStatus::Completed;
+                            out.result.test_accuracy = q.int8_accuracy;
+                            out.result.best_test_accuracy = q.int8_accuracy;
+                            out.result.wall_s = q.wall_s;
+                            out.result.checkpoint = q.int8_model;
+                            out.summary = to_json(q);
+                            return out;
+                        }, sink);
 }
 
 std::int64_t Engine::count_params(const TrainSpec& spec) {

@@ -157,12 +157,8 @@ void gated_route_fast(const GatedShape& s, const GatePolicy& p, const GatedWeigh
     }
 }
 
-void gated_apply_fast(const GatedShape& s, const GatedWeights& w, const float* x,
-                      std::int32_t batch, const Routing& r, bool relu, float* y,
-                      GatedScratch& scratch) {
-    const int E = s.blocks, bo = s.block_out(), D = s.in;
-    std::memset(y, 0, sizeof(float) * std::size_t(batch) * s.out);
-
+int gated_bucket(const GatedShape& s, std::int32_t batch, const Routing& r, GatedScratch& scratch) {
+    const int E = s.blocks;
     // Bucket the (input, block) pairs by block: a counting sort.
     scratch.counts.assign(E + 1, 0);
     for (std::size_t i = 0; i < std::size_t(batch) * r.width; ++i)
@@ -184,6 +180,16 @@ void gated_apply_fast(const GatedShape& s, const GatedWeights& w, const float* x
                 scratch.row_coef[at] = r.coef[std::size_t(n) * r.width + slot];
             }
     }
+    return pairs;
+}
+
+void gated_apply_fast(const GatedShape& s, const GatedWeights& w, const float* x,
+                      std::int32_t batch, const Routing& r, bool relu, float* y,
+                      GatedScratch& scratch) {
+    const int E = s.blocks, bo = s.block_out(), D = s.in;
+    std::memset(y, 0, sizeof(float) * std::size_t(batch) * s.out);
+
+    const int pairs = gated_bucket(s, batch, r, scratch);
     const std::int32_t* rows = scratch.rows.data();
     const float* coefs = scratch.row_coef.data();
     const std::int32_t* off = scratch.offsets.data();

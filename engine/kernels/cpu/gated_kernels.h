@@ -28,6 +28,11 @@ struct GatedScratch {
     std::vector<float> row_coef;
 };
 
+/// Groups the routed (input, block) pairs by block: afterwards block e's inputs are
+/// scratch.rows[offsets[e] .. offsets[e + 1]) with coefficients scratch.row_coef[...].
+/// Returns the number of pairs.
+int gated_bucket(const GatedShape& s, std::int32_t batch, const Routing& routing, GatedScratch& scratch);
+
 void gated_route_fast(const GatedShape& s, const GatePolicy& p, const GatedWeights& w,
                       const float* x, std::int32_t batch, Routing routing, GatedScratch& scratch);
 void gated_apply_fast(const GatedShape& s, const GatedWeights& w, const float* x,

@@ -99,7 +99,11 @@ torch::Tensor GatedLinearImpl::forward(const torch::Tensor& x, bool relu) {
     const bool grad_needed = is_training() && torch::GradMode::is_enabled();
     if (!grad_needed && use_kernel_ && x.device().is_cpu() && x.scalar_type() == torch::kFloat32)
         return forward_kernel(x, relu);
+    return forward_with_weight(x, relu, weight);
+}
 
+torch::Tensor GatedLinearImpl::forward_with_weight(const torch::Tensor& x, bool relu,
+                                                   const torch::Tensor& w) {
     const bool reinforce = training_ == GateTraining::Reinforce && is_training();
     auto [s, mask] = route(x, reinforce);
     const auto kept_s = s * mask;
@@ -114,7 +118,7 @@ torch::Tensor GatedLinearImpl::forward(const torch::Tensor& x, bool relu) {
         stats_.log_prob = torch::Tensor();
     }
     const std::int64_t B = x.size(0);
-    auto h = torch::nn::functional::linear(x, weight, bias).view({B, shape_.blocks, shape_.block_out()});
+    auto h = torch::nn::functional::linear(x, w, bias).view({B, shape_.blocks, shape_.block_out()});
     auto y = (h * coef.unsqueeze(2)).view({B, shape_.out});
     if (relu) y = torch::relu(y);
 

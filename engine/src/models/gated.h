@@ -32,6 +32,9 @@ public:
 
     /// y = gated product (+ ReLU when relu); fills stats().
     torch::Tensor forward(const torch::Tensor& x, bool relu);
+    /// The same through the differentiable (dense, masked) path with another expert weight
+    /// matrix in place of `weight`, e.g. a fake-quantized copy (quantization-aware training).
+    torch::Tensor forward_with_weight(const torch::Tensor& x, bool relu, const torch::Tensor& w);
 
     /// Changes which blocks are kept (e.g. another active fraction on a trained model).
     void set_policy(const kernels::GatePolicy& p) { policy_ = p; }

@@ -30,6 +30,7 @@ class MlpImpl : public ClassifierImpl {
 public:
     MlpImpl(int inputs, const std::vector<int>& hidden, int classes);
     torch::Tensor forward(torch::Tensor x) override;
+    const std::vector<torch::nn::Linear>& layers() const { return layers_; }
 
 private:
     std::vector<torch::nn::Linear> layers_;
@@ -41,6 +42,10 @@ class CnnImpl : public ClassifierImpl {
 public:
     CnnImpl(const std::vector<int>& channels, int fc, int classes);
     torch::Tensor forward(torch::Tensor x) override;
+    const std::vector<torch::nn::Conv2d>& convs() const { return convs_; }
+    const std::vector<torch::nn::BatchNorm2d>& norms() const { return norms_; }
+    torch::nn::Linear fc() const { return fc_; }
+    torch::nn::Linear head() const { return head_; }
 
 private:
     std::vector<torch::nn::Conv2d> convs_;
@@ -57,6 +62,7 @@ public:
     std::vector<GatedLinear> gated_layers() override { return layers_; }
     /// Parameters every input touches outside the gated layers (the head).
     std::int64_t dense_params() const;
+    torch::nn::Linear head() const { return head_; }
 
 private:
     std::vector<GatedLinear> layers_;

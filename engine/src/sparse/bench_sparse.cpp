@@ -2,9 +2,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 
+#include "bench_util.h"
 #include "data/fashion_mnist.h"
 #include "models/models.h"
 #include "sparq/engine/bench.h"
@@ -16,8 +16,6 @@ namespace sparq::engine {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 torch::Tensor bench_inputs(std::int64_t n) {
     try {
         const auto ds = data::load_fashion_mnist(default_data_dir());
@@ -25,11 +23,6 @@ torch::Tensor bench_inputs(std::int64_t n) {
     } catch (const DataError&) {
         return torch::randn({n, 784});
     }
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
 }
 
 }  // namespace
@@ -74,27 +67,13 @@ std::vector<SparseBenchRow> bench_sparse(const SparseBenchOptions& o) {
             tally.add(*model, batch);
             dense(x);
         }
-        // Alternate the two paths in short rounds so that both see the same machine state.
-        std::vector<double> dense_ms, sparse_ms;
-        const auto t_end = Clock::now() + std::chrono::duration<double>(o.seconds_per_point);
-        std::size_t next = 0;
-        while (Clock::now() < t_end || dense_ms.size() < 5) {
-            for (int path = 0; path < 2; ++path) {
-                constexpr int kPerRound = 20;
-                const auto t0 = Clock::now();
-                for (int i = 0; i < kPerRound; ++i) {
-                    const auto& x = inputs[(next + i) % inputs.size()];
-                    path == 0 ? dense(x) : sparse(x);
-                }
-                const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / kPerRound;
-                (path == 0 ? dense_ms : sparse_ms).push_back(ms);
-            }
-            next += 20;
-        }
+        const auto [dense_ms, sparse_ms] = alternate_medians(
+            [&](std::size_t i) { dense(inputs[i % inputs.size()]); },
+            [&](std::size_t i) { sparse(inputs[i % inputs.size()]); }, o.seconds_per_point);
         SparseBenchRow row;
         row.batch = batch;
-        row.dense_ms = median(dense_ms);
-        row.sparse_ms = median(sparse_ms);
+        row.dense_ms = dense_ms;
+        row.sparse_ms = sparse_ms;
         row.speedup = row.dense_ms / row.sparse_ms;
         row.active_param_fraction = tally.active_param_fraction();
         rows.push_back(row);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sparq/engine/events.h"
+#include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
 
 namespace sparq::profiler {
@@ -58,6 +59,10 @@ public:
     /// Validates the spec (throws ConfigError), records the run in the history, and starts
     /// it on a worker thread. The sink must outlive the job.
     JobHandle submit(const TrainSpec& spec, JobSink& sink);
+    /// A quantization job (kind "quantize" in the history). Its JobHandle result carries the
+    /// status and the INT8 test accuracy; the full summary goes to JobSink::on_quantized and
+    /// to the run's summary JSON.
+    JobHandle submit_quantize(const QuantizeSpec& spec, JobSink& sink);
 
     /// Parameter count of the model a spec describes (no training).
     static std::int64_t count_params(const TrainSpec& spec);

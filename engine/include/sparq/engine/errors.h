@@ -17,4 +17,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A model file that is damaged, truncated, of a newer format version or not a Sparq file.
+class FormatError : public DataError {
+public:
+    using DataError::DataError;
+};
+
 }  // namespace sparq::engine

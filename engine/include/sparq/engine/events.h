@@ -6,6 +6,8 @@
 
 namespace sparq::engine {
 
+struct QuantizeResult;  // quantize.h
+
 enum class JobStatus { Queued, Running, Paused, Completed, Failed, Cancelled };
 const char* to_string(JobStatus s);
 
@@ -63,6 +65,8 @@ public:
     virtual void on_epoch(const EpochReport&) {}
     virtual void on_log(const std::string& /*level*/, const std::string& /*message*/) {}
     virtual void on_finished(const TrainResult&) {}
+    /// A quantization job's summary, just before on_finished.
+    virtual void on_quantized(const QuantizeResult&) {}
 };
 
 }  // namespace sparq::engine
