@@ -31,7 +31,8 @@ private:
 
 void print_side_by_side(const engine::QuantizeResult& r) {
     std::printf("%-22s %12s %12s %9s\n", "", "FP32", "INT8", "ratio");
-    std::printf("%-22s %12.4f %12.4f %9.4f\n", "test accuracy", r.fp32_accuracy, r.int8_accuracy, r.accuracy_retention);
+    if (r.fp32_accuracy > 0)
+        std::printf("%-22s %12.4f %12.4f %9.4f\n", "test accuracy", r.fp32_accuracy, r.int8_accuracy, r.accuracy_retention);
     std::printf("%-22s %12.4f %12.4f %8.2fx\n", "latency batch 1 (ms)", r.fp32_latency_ms_b1, r.int8_latency_ms_b1, r.speedup_b1);
     std::printf("%-22s %12.4f %12.4f %8.2fx\n", "latency batch 64 (ms)", r.fp32_latency_ms_b64, r.int8_latency_ms_b64, r.speedup_b64);
     if (r.int8_size_bytes > 0)

@@ -28,6 +28,10 @@ void int8_pack(Int8Matrix& w) {
 
 void quantize_u8(const float* v, std::int64_t n, float scale, std::int32_t zero, std::uint8_t* q,
                  std::int32_t qmax) {
+    if (avx2::available()) {
+        avx2::quantize_u8(v, n, scale, zero, q, qmax);
+        return;
+    }
     const float inv = 1.f / scale, hi = float(qmax);
     for (std::int64_t i = 0; i < n; ++i) {
         const float t = std::nearbyint(v[i] * inv) + float(zero);
