@@ -90,3 +90,49 @@ TEST(Cli, ErrorsExitNonZeroWithOneLine) {
     EXPECT_EQ(nodata.code, 1);
     EXPECT_NE(nodata.err.find("--data"), std::string::npos) << nodata.err;
 }
+
+TEST(Cli, QuantizeQatJsonHasTheContractKeysAndAValidModelFile) {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+        GTEST_SKIP() << "Fashion-MNIST not installed";
+    TempDir dir;
+    const std::string db = dir.file("h.db");
+    const Result r = run("quantize --preset mlp-fashion --mode qat --observer ema --epochs 1 --limit-train 2048 "
+                         "--limit-test 500 --calibration 256 --seconds 0.1 --threads 1 --alert 0.5 --db " + db +
+                             " --workspace " + dir.file("ws") + " --json",
+                         dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = last_line_json(r.out);
+    for (const char* key : {"fp32_accuracy", "int8_accuracy", "accuracy_retention", "fp32_latency_ms_b1",
+                            "int8_latency_ms_b1", "speedup_b1", "fp32_latency_ms_b64", "int8_latency_ms_b64",
+                            "speedup_b64", "size_ratio", "max_layer_error", "ptq_int8_accuracy", "layers"})
+        EXPECT_TRUE(j.contains(key)) << key;
+    EXPECT_EQ(j["status"], "completed");
+    EXPECT_EQ(j["mode"], "qat");
+    EXPECT_GT(j["fp32_accuracy"].get<double>(), 0.6);
+    EXPECT_GT(j["accuracy_retention"].get<double>(), 0.95);
+    EXPECT_GT(j["size_ratio"].get<double>(), 3.5);  // int8 weights + float scales vs float weights
+    ASSERT_EQ(j["layers"].size(), 3u);
+    double worst = 0;
+    for (const auto& l : j["layers"]) worst = std::max(worst, l["error"].get<double>());
+    EXPECT_DOUBLE_EQ(j["max_layer_error"].get<double>(), worst);
+    EXPECT_GT(worst, 0.0);
+    EXPECT_TRUE(std::filesystem::exists(j["int8_model"].get<std::string>()));
+    EXPECT_EQ(std::filesystem::file_size(j["int8_model"].get<std::string>()), j["int8_size_bytes"].get<std::uint64_t>());
+
+    // Recorded in the history as a quantize run.
+    const Result h = run("history list --db " + db + " --json", dir);
+    const auto runs = last_line_json(h.out)["runs"];
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0]["kind"], "quantize");
+    EXPECT_EQ(runs[0]["status"], "completed");
+}
+
+TEST(Cli, QuantizeRejectsBadInput) {
+    TempDir dir;
+    Result r = run("quantize --checkpoint " + dir.file("missing.pt") + " --db " + dir.file("h.db") + " --json", dir);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("missing.pt"), std::string::npos) << r.err;
+    r = run("quantize --mode int4", dir);
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("mode"), std::string::npos) << r.err;
+}
