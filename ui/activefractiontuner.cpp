@@ -168,7 +168,7 @@ ActiveFractionTuner::ActiveFractionTuner(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::finished, this, &ActiveFractionTuner::onFinished);
     connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
         updateCurrentLabel();
-        if (running && points_.empty()) setFraction(workbench_->currentSpec().active_fraction);
+        if (running && workbench_->isTraining() && points_.empty()) setFraction(workbench_->currentSpec().active_fraction);
     });
 
     setFraction(0.25);
@@ -232,7 +232,7 @@ void ActiveFractionTuner::updateCurrentLabel() {
     QString text;
     if (run <= 0)
         text = tr("Current run (none yet)");
-    else if (workbench_->isRunning())
+    else if (workbench_->isTraining())
         text = tr("Current run %1 (running)").arg(run);
     else
         text = tr("Last run %1").arg(run);

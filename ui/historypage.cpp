@@ -77,11 +77,12 @@ HistoryPage::HistoryPage(Workbench* workbench, QWidget* parent)
     connect(view_, &QTableView::customContextMenuRequested, this, &HistoryPage::showContextMenu);
 
     connect(workbench_, &Workbench::runningChanged, this, &HistoryPage::refresh);
-    connect(workbench_->bridge(), &JobBridge::finished, this, [this](const engine::TrainResult& r) {
-        awaitedRun_ = r.run_id;
-        awaitRetries_ = 0;
-        refresh();
-    });
+    for (JobBridge* bridge : {workbench_->bridge(), workbench_->quantizeBridge()})
+        connect(bridge, &JobBridge::finished, this, [this](const engine::TrainResult& r) {
+            awaitedRun_ = r.run_id;
+            awaitRetries_ = 0;
+            refresh();
+        });
     // While a job runs, keep its row (status, duration) current when the page is in view.
     connect(workbench_->bridge(), &JobBridge::epoch, this, [this] {
         if (isVisible()) refresh();

@@ -6,6 +6,7 @@ JobBridge::JobBridge(QObject* parent) : QObject(parent) {
     qRegisterMetaType<engine::JobProgress>();
     qRegisterMetaType<engine::EpochReport>();
     qRegisterMetaType<engine::TrainResult>();
+    qRegisterMetaType<engine::QuantizeResult>();
 }
 
 // Each override captures value copies and posts the emission to the bridge's thread. Posted
@@ -56,6 +57,11 @@ void JobBridge::on_log(const std::string& level, const std::string& message) {
 void JobBridge::on_finished(const engine::TrainResult& result) {
     QMetaObject::invokeMethod(
         this, [this, result] { emit finished(result); }, Qt::QueuedConnection);
+}
+
+void JobBridge::on_quantized(const engine::QuantizeResult& result) {
+    QMetaObject::invokeMethod(
+        this, [this, result] { emit quantized(result); }, Qt::QueuedConnection);
 }
 
 }  // namespace sparq::ui

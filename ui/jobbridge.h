@@ -1,7 +1,9 @@
 #pragma once
 // JobBridge: adapts the engine's JobSink (called on a job's worker thread) to Qt signals.
 // Every report is copied and re-emitted on the bridge's own (UI) thread through a queued
-// call, so receivers never run on an engine thread. Progress reports are coalesced. A bridge must outlive the jobs it serves.
+// call, so receivers never run on an engine thread. Progress reports are coalesced. A bridge
+// must outlive the jobs it serves. The workbench keeps one bridge per kind of job (training,
+// quantization), so a page listens only to the jobs it draws.
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -11,10 +13,12 @@
 #include <QString>
 
 #include "sparq/engine/events.h"
+#include "sparq/engine/quantize.h"
 
 Q_DECLARE_METATYPE(sparq::engine::JobProgress)
 Q_DECLARE_METATYPE(sparq::engine::EpochReport)
 Q_DECLARE_METATYPE(sparq::engine::TrainResult)
+Q_DECLARE_METATYPE(sparq::engine::QuantizeResult)
 
 namespace sparq::ui {
 
@@ -29,6 +33,7 @@ public:
     void on_epoch(const engine::EpochReport& report) override;
     void on_log(const std::string& level, const std::string& message) override;
     void on_finished(const engine::TrainResult& result) override;
+    void on_quantized(const engine::QuantizeResult& result) override;
 
 signals:
     void started(qint64 runId, const QString& device);
@@ -36,6 +41,8 @@ signals:
     void epoch(const sparq::engine::EpochReport& report);
     void log(const QString& level, const QString& message);
     void finished(const sparq::engine::TrainResult& result);
+    /// A quantization job's summary; arrives just before its finished().
+    void quantized(const sparq::engine::QuantizeResult& result);
 
 private:
     // Progress may come once per batch; only the newest one is worth drawing, so at most one

@@ -87,7 +87,7 @@ LivePage::LivePage(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::log, this, &LivePage::onLog);
     connect(bridge, &JobBridge::finished, this, &LivePage::onFinished);
     connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
-        if (!running) return;
+        if (!running || !workbench_->isTraining()) return;  // quantization jobs have their own page
         const auto& spec = workbench_->currentSpec();
         if (workbench_->currentRun() > 0) feed_->set_run(workbench_->currentRun());
         title_->setText(tr("<h2>Starting %1…</h2>").arg(QString::fromStdString(spec.name).toHtmlEscaped()));

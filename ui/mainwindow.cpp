@@ -21,6 +21,7 @@
 #include "jobbridge.h"
 #include "launcherpage.h"
 #include "livepage.h"
+#include "quantizepage.h"
 #include "runtablemodel.h"
 #include "sparsitypage.h"
 #include "workbench.h"
@@ -53,6 +54,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         {QT_TR_NOOP("Live"), QStyle::SP_ComputerIcon, "Ctrl+2"},
         {QT_TR_NOOP("History"), QStyle::SP_FileDialogDetailedView, "Ctrl+3"},
         {QT_TR_NOOP("Sparsity"), QStyle::SP_FileDialogContentsView, "Ctrl+4"},
+        {QT_TR_NOOP("Quantize"), QStyle::SP_DriveHDIcon, "Ctrl+5"},
     };
     for (const Entry& e : entries) {
         auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
@@ -65,10 +67,12 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     live_ = new LivePage(workbench_, stack_);
     history_ = new HistoryPage(workbench_, stack_);
     sparsity_ = new SparsityPage(workbench_, stack_);
+    quantize_ = new QuantizePage(workbench_, stack_);
     stack_->addWidget(launcher_);
     stack_->addWidget(live_);
     stack_->addWidget(history_);
     stack_->addWidget(sparsity_);
+    stack_->addWidget(quantize_);
 
     auto* central = new QWidget(this);
     auto* layout = new QHBoxLayout(central);
@@ -102,10 +106,17 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::started, this, &MainWindow::onStarted);
     connect(bridge, &JobBridge::progress, this, &MainWindow::onProgress);
     connect(bridge, &JobBridge::finished, this, &MainWindow::onFinished);
+    JobBridge* quantizeBridge = workbench_->quantizeBridge();
+    connect(quantizeBridge, &JobBridge::started, this, &MainWindow::onStarted);
+    connect(quantizeBridge, &JobBridge::progress, this, &MainWindow::onQuantizeProgress);
+    connect(quantizeBridge, &JobBridge::finished, this, &MainWindow::onQuantizeFinished);
     connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
     connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
     connect(sparsity_, &SparsityPage::alertRaised, this, [this](const QString& message) {
         statusBar()->showMessage(tr("Sparsity alert: %1").arg(message), 10000);
+    });
+    connect(quantize_, &QuantizePage::alertRaised, this, [this](const QString& message) {
+        statusBar()->showMessage(tr("Quantization alert: %1").arg(message), 10000);
     });
     connect(history_, &HistoryPage::launchWithSettings, this,
             [this](const engine::TrainSpec& spec, const QString& origin) {
@@ -128,8 +139,14 @@ void MainWindow::createActions() {
     quit->setShortcutContext(Qt::ApplicationShortcut);
 
     QMenu* job = menuBar()->addMenu(tr("&Job"));
-    startAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), launcher_,
-                                  &LauncherPage::startJob);
+    // Start runs the job of the page on show: the quantization form on the Quantize view, the
+    // launcher's job everywhere else.
+    startAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, [this] {
+        if (currentView() == QuantizeView)
+            quantize_->startJob();
+        else
+            launcher_->startJob();
+    });
     startAction_->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Return")),
                                 QKeySequence(QStringLiteral("Ctrl+Enter"))});
     stopAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), launcher_,
@@ -138,7 +155,7 @@ void MainWindow::createActions() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History"),
-                                    QT_TR_NOOP("&Sparsity")};
+                                    QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize")};
     for (int v = 0; v < ViewCount; ++v) {
         QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));
@@ -160,17 +177,47 @@ void MainWindow::showView(int view) {
 void MainWindow::onRunningChanged(bool running) {
     stopAction_->setEnabled(running);
     startAction_->setEnabled(!running);
-    if (running) {
-        const auto& spec = workbench_->currentSpec();
-        jobLabel_->setText(tr("Starting %1…").arg(QString::fromStdString(spec.name)));
-    }
+    if (running) jobLabel_->setText(tr("Starting %1…").arg(workbench_->currentJobName()));
 }
 
 void MainWindow::onStarted(qint64 runId, const QString& device) {
-    const auto& spec = workbench_->currentSpec();
-    jobLabel_->setText(tr("Run %1 · %2 · starting on %3")
-                           .arg(runId)
-                           .arg(QString::fromStdString(spec.preset.empty() ? spec.name : spec.preset), device));
+    jobLabel_->setText(tr("Run %1 · %2 · starting on %3").arg(runId).arg(workbench_->currentJobName(), device));
+}
+
+void MainWindow::onQuantizeProgress(const engine::JobProgress& p) {
+    jobLabel_->setText(tr("Run %1 · %2 · epoch %3/%4 · batch %5/%6")
+                           .arg(p.run_id)
+                           .arg(workbench_->currentJobName())
+                           .arg(p.epoch)
+                           .arg(p.epochs)
+                           .arg(p.batch)
+                           .arg(p.batches));
+}
+
+void MainWindow::onQuantizeFinished(const engine::TrainResult& r) {
+    const QString status = QString::fromUtf8(engine::to_string(r.status));
+    jobLabel_->setText(tr("Idle · run %1 %2").arg(r.run_id).arg(status));
+    if (r.status == engine::JobStatus::Failed) {
+        statusBar()->showMessage(tr("Run %1 failed").arg(r.run_id));
+        showJobFailed(r.run_id, QString::fromStdString(r.error));
+    } else if (r.status == engine::JobStatus::Completed) {
+        statusBar()->showMessage(tr("Run %1 completed: INT8 test accuracy %2, %3")
+                                     .arg(r.run_id)
+                                     .arg(RunTableModel::formatAccuracy(r.test_accuracy))
+                                     .arg(RunTableModel::formatDuration(r.wall_s)));
+    } else {
+        statusBar()->showMessage(tr("Run %1 %2").arg(r.run_id).arg(status));
+    }
+}
+
+void MainWindow::showJobFailed(qint64 runId, const QString& error) {
+    // Not modal: a job ending must never hold up the event loop.
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Sparq — job failed"), tr("Run %1 failed.").arg(runId),
+                                QMessageBox::Ok, this);
+    box->setInformativeText(error);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
 }
 
 void MainWindow::onProgress(const engine::JobProgress& p) {
@@ -197,13 +244,7 @@ void MainWindow::onFinished(const engine::TrainResult& r) {
     case engine::JobStatus::Failed: {
         jobLabel_->setText(tr("Idle · run %1 failed").arg(r.run_id));
         statusBar()->showMessage(tr("Run %1 failed").arg(r.run_id));
-        // Not modal: a job ending must never hold up the event loop.
-        auto* box = new QMessageBox(QMessageBox::Critical, tr("Sparq — job failed"),
-                                    tr("Run %1 failed.").arg(r.run_id), QMessageBox::Ok, this);
-        box->setInformativeText(QString::fromStdString(r.error));
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->setModal(false);
-        box->show();
+        showJobFailed(r.run_id, QString::fromStdString(r.error));
         break;
     }
     default:

@@ -1,5 +1,5 @@
 #pragma once
-// MainWindow: navigation list of views (Launch, Live, History, Sparsity), the views in a
+// MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize), the views in a
 // stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
 #include <QMainWindow>
 
@@ -15,13 +15,14 @@ namespace sparq::ui {
 class HistoryPage;
 class LauncherPage;
 class LivePage;
+class QuantizePage;
 class SparsityPage;
 class Workbench;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum View { LaunchView, LiveView, HistoryView, SparsityView, ViewCount };
+    enum View { LaunchView, LiveView, HistoryView, SparsityView, QuantizeView, ViewCount };
 
     explicit MainWindow(Workbench* workbench, QWidget* parent = nullptr);
 
@@ -29,6 +30,7 @@ public:
     LivePage* livePage() const { return live_; }
     HistoryPage* historyPage() const { return history_; }
     SparsityPage* sparsityPage() const { return sparsity_; }
+    QuantizePage* quantizePage() const { return quantize_; }
     View currentView() const;
     /// The text of the status bar's job indicator.
     QString jobStatusText() const;
@@ -44,7 +46,10 @@ private:
     void onStarted(qint64 runId, const QString& device);
     void onProgress(const engine::JobProgress& p);
     void onFinished(const engine::TrainResult& r);
+    void onQuantizeProgress(const engine::JobProgress& p);
+    void onQuantizeFinished(const engine::TrainResult& r);
     void onRunningChanged(bool running);
+    void showJobFailed(qint64 runId, const QString& error);
 
     Workbench* workbench_;
     QListWidget* nav_ = nullptr;
@@ -53,6 +58,7 @@ private:
     LivePage* live_ = nullptr;
     HistoryPage* history_ = nullptr;
     SparsityPage* sparsity_ = nullptr;
+    QuantizePage* quantize_ = nullptr;
     QLabel* jobLabel_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QAction* startAction_ = nullptr;

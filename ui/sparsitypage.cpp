@@ -167,7 +167,7 @@ SparsityPage::SparsityPage(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::log, this, &SparsityPage::onLog);
     connect(bridge, &JobBridge::finished, this, [this] { drainFeeds(); });
     connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
-        if (!running) return;
+        if (!running || !workbench_->isTraining()) return;
         if (workbench_->currentRun() > 0) {
             feed_->set_run(workbench_->currentRun());
             loads_->set_run(workbench_->currentRun());

@@ -17,6 +17,7 @@ Workbench::Workbench(Options options, QObject* parent)
     store_->attach(*bus_);
 
     bridge_ = std::make_unique<JobBridge>();
+    quantizeBridge_ = std::make_unique<JobBridge>();
     engine::EngineOptions engineOptions;
     engineOptions.bus = bus_.get();
     engineOptions.store = store_.get();
@@ -30,7 +31,16 @@ Workbench::Workbench(Options options, QObject* parent)
     });
     connect(bridge_.get(), &JobBridge::finished, this, [this](const engine::TrainResult& r) {
         if (r.run_id) runId_ = r.run_id;
-        if (!running_) return;
+        if (!running_ || kind_ != JobKind::Train) return;
+        running_ = false;
+        emit runningChanged(false);
+    });
+    connect(quantizeBridge_.get(), &JobBridge::started, this, [this](qint64 runId, const QString&) {
+        quantizeRunId_ = runId;
+    });
+    connect(quantizeBridge_.get(), &JobBridge::finished, this, [this](const engine::TrainResult& r) {
+        if (r.run_id) quantizeRunId_ = r.run_id;
+        if (!running_ || kind_ != JobKind::Quantize) return;
         running_ = false;
         emit runningChanged(false);
     });
@@ -46,10 +56,34 @@ void Workbench::start(engine::TrainSpec spec) {
     if (spec.data_dir.empty()) spec.data_dir = options_.dataDir;
     engine::validate(spec);
     job_ = engine_->submit(spec, *bridge_);
+    kind_ = JobKind::Train;
     spec_ = std::move(spec);
     runId_ = job_.run_id();
     running_ = true;
     emit runningChanged(true);
+}
+
+void Workbench::startQuantize(engine::QuantizeSpec spec) {
+    if (running_) throw engine::ConfigError("a job is already running; stop it first");
+    if (spec.data_dir.empty()) spec.data_dir = options_.dataDir;
+    engine::validate(spec);
+    job_ = engine_->submit_quantize(spec, *quantizeBridge_);
+    kind_ = JobKind::Quantize;
+    quantizeSpec_ = std::move(spec);
+    quantizeRunId_ = job_.run_id();
+    running_ = true;
+    emit runningChanged(true);
+}
+
+QString Workbench::currentJobName() const {
+    if (kind_ == JobKind::Train)
+        return QString::fromStdString(spec_.preset.empty() ? spec_.name : spec_.preset);
+    // The name the engine gives the run when the spec has none.
+    const engine::QuantizeSpec& q = quantizeSpec_;
+    if (!q.name.empty()) return QString::fromStdString(q.name);
+    return QStringLiteral("%1 int8 %2")
+        .arg(q.checkpoint.empty() ? QString::fromStdString(q.preset) : QStringLiteral("checkpoint"),
+             QString::fromStdString(q.mode));
 }
 
 void Workbench::stop() {

@@ -1,7 +1,8 @@
 #pragma once
 // Workbench: the GUI's core objects in one place. It owns the metric bus, the run history
-// (opened once, at start-up) and the engine, plus the JobBridge through which the job it
-// runs reports back. Pages get it by pointer; it is not a widget.
+// (opened once, at start-up) and the engine, plus the JobBridges through which the job it
+// runs reports back (one for training jobs, one for quantization jobs). It runs one job at a
+// time. Pages get it by pointer; it is not a widget.
 #include <memory>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include <QString>
 
 #include "sparq/engine/engine.h"
+#include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
@@ -20,6 +22,8 @@ class JobBridge;
 class Workbench : public QObject {
     Q_OBJECT
 public:
+    enum class JobKind { Train, Quantize };
+
     struct Options {
         std::string dbPath;         // history database; empty = profiler::default_db_path()
         std::string dataDir;        // Fashion-MNIST folder for jobs; empty = engine default
@@ -33,7 +37,10 @@ public:
     profiler::MetricBus& bus() { return *bus_; }
     profiler::RunStore& store() { return *store_; }
     engine::Engine& engine() { return *engine_; }
+    /// Reports of training jobs.
     JobBridge* bridge() const { return bridge_.get(); }
+    /// Reports of quantization jobs.
+    JobBridge* quantizeBridge() const { return quantizeBridge_.get(); }
 
     const std::string& dbPath() const { return options_.dbPath; }
     const std::string& dataDir() const { return options_.dataDir; }
@@ -44,13 +51,28 @@ public:
     /// Fills in the data folder given at start-up when the spec names none. Throws
     /// engine::ConfigError (or another std::exception) when the job cannot be submitted.
     void start(engine::TrainSpec spec);
+    /// Submits a quantization job; reports arrive through quantizeBridge(). Fills in the
+    /// data folder like start(). Throws engine::ConfigError when it cannot be submitted.
+    void startQuantize(engine::QuantizeSpec spec);
     /// Asks the running job to stop (it ends as cancelled within a batch).
     void stop();
+    /// True while a job of either kind runs.
     bool isRunning() const { return running_; }
-    /// The spec of the running (or last) job.
+    /// True while a training job runs.
+    bool isTraining() const { return running_ && kind_ == JobKind::Train; }
+    /// Kind of the running (or last) job.
+    JobKind currentKind() const { return kind_; }
+    /// The spec of the running (or last) training job.
     const engine::TrainSpec& currentSpec() const { return spec_; }
-    /// Run id of the running (or last) job; 0 before its start is reported.
+    /// Run id of the running (or last) training job; 0 before its start is reported.
     qint64 currentRun() const { return runId_; }
+    /// The spec of the running (or last) quantization job.
+    const engine::QuantizeSpec& currentQuantizeSpec() const { return quantizeSpec_; }
+    /// Run id of the running (or last) quantization job; 0 before its start is reported.
+    qint64 currentQuantizeRun() const { return quantizeRunId_; }
+    /// What the running (or last) job is, for a status line: "mlp-fashion",
+    /// "mlp-fashion int8 qat".
+    QString currentJobName() const;
 
 signals:
     void runningChanged(bool running);
@@ -63,11 +85,15 @@ private:
     std::unique_ptr<profiler::MetricBus> bus_;
     std::unique_ptr<profiler::RunStore> store_;
     std::unique_ptr<JobBridge> bridge_;
+    std::unique_ptr<JobBridge> quantizeBridge_;
     std::unique_ptr<engine::Engine> engine_;
 
     engine::JobHandle job_;
+    JobKind kind_ = JobKind::Train;
     engine::TrainSpec spec_;
     qint64 runId_ = 0;
+    engine::QuantizeSpec quantizeSpec_;
+    qint64 quantizeRunId_ = 0;
     bool running_ = false;
 };
 

@@ -6,7 +6,6 @@ set -euo pipefail
 cli=$1 mlp=$2 cnn=$3 gated=$4 out=${5:-/tmp/sparq-quant-figures}
 mkdir -p "$out"
 db="$out/h.db" ws="$out/ws"
-keys='{arch, mode, observer, fp32_accuracy, int8_accuracy, accuracy_retention, ptq_int8_accuracy, speedup_b1, speedup_b64, fp32_latency_ms_b1, int8_latency_ms_b1, fp32_latency_ms_b64, int8_latency_ms_b64, size_ratio, max_layer_error}'
 for pair in "mlp:$mlp" "cnn:$cnn" "gated:$gated"; do
   name=${pair%%:*} ckpt=${pair#*:}
   for mode in ptq qat; do
