@@ -33,6 +33,9 @@ std::string to_json(const TrainResult& r) {
         {"device", r.device},
         {"active_param_fraction", r.active_param_fraction},
         {"dense_equivalent_params", r.dense_equivalent_params},
+        {"precision", r.precision},
+        {"skipped_steps", r.skipped_steps},
+        {"loss_scale", r.loss_scale},
     };
     if (!r.error.empty()) j["error"] = r.error;
     return j.dump();

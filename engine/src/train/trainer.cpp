@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "data/fashion_mnist.h"
 #include "job_control.h"
@@ -14,6 +15,8 @@
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/process_sampler.h"
 #include "train/checkpoint.h"
+#include "train/loss_scaler.h"
+#include "train/precision.h"
 #include "train/sparsity_stats.h"
 
 namespace sparq::engine::train {
@@ -74,8 +77,9 @@ struct TrainSeries {
         : loss(r.intern(series::kTrainLoss)), train_acc(r.intern(series::kTrainAccuracy)),
           test_loss(r.intern(series::kTestLoss)), test_acc(r.intern(series::kTestAccuracy)),
           step_ms(r.intern(series::kStepMs)), samples_per_s(r.intern(series::kSamplesPerS)),
-          epoch(r.intern(series::kEpoch)) {}
-    profiler::SeriesId loss, train_acc, test_loss, test_acc, step_ms, samples_per_s, epoch;
+          epoch(r.intern(series::kEpoch)), loss_scale(r.intern(series::kLossScale)),
+          skipped(r.intern(series::kSkippedSteps)) {}
+    profiler::SeriesId loss, train_acc, test_loss, test_acc, step_ms, samples_per_s, epoch, loss_scale, skipped;
 };
 
 constexpr std::int64_t kGateStatsEvery = 10;  // steps between training-side gate samples
@@ -219,6 +223,21 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
     std::int64_t steps_timed = 0, samples_timed = 0;
     double throughput_ema = 0.0;
 
+    // Reduced precision: autocast around the forward pass, dynamic loss scaling when asked
+    // (always for fp16). LibTorch's CPU autocast knows BF16 only.
+    const at::ScalarType amp_dtype = precision_dtype(spec.precision);
+    if (amp_dtype == at::kHalf)
+        throw ConfigError("job: precision fp16 needs a CUDA device (LibTorch's CPU autocast has BF16 only); "
+                          "use bf16 on the CPU");
+    std::optional<LossScaler> scaler;
+    if (spec.loss_scaling == "on" || (spec.loss_scaling == "auto" && amp_dtype == at::kHalf)) {
+        LossScalerOptions so;
+        so.initial = spec.loss_scale_init;
+        so.interval = spec.loss_scale_interval;
+        scaler.emplace(so);
+    }
+    const std::vector<torch::Tensor> params = model->parameters();
+
     model->train();
     for (int epoch = start_epoch; epoch < spec.epochs; ++epoch) {
         const auto t_epoch = Clock::now();
@@ -238,15 +257,27 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
             const auto y = train_y.index_select(0, idx);
 
             optimizer->zero_grad();
-            const auto logits = model->forward(x);
+            torch::Tensor logits;
+            {
+                AutocastScope amp(amp_dtype);
+                logits = model->forward(x);
+            }
+            logits = logits.to(torch::kFloat32);
             torch::Tensor loss, task_loss;
             if (gated.empty()) {
                 loss = task_loss = torch::nn::functional::cross_entropy(logits, y);
             } else {
                 std::tie(loss, task_loss) = gated_loss(spec, gated, logits, y, reward_baseline);
             }
-            loss.backward();
-            optimizer->step();
+            if (scaler) {
+                scaler->scale(loss).backward();
+                scaler->step(*optimizer, params);
+                out.publish(ctx.run, ids.loss_scale, global_step + 1, scaler->current());
+                out.publish(ctx.run, ids.skipped, global_step + 1, double(scaler->skipped()));
+            } else {
+                loss.backward();
+                optimizer->step();
+            }
 
             const double loss_v = task_loss.item<double>();
             correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
@@ -337,6 +368,11 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
     result.train_samples_per_s = step_seconds > 0 ? double(samples_timed) / step_seconds : 0.0;
     result.step_ms = steps_timed > 0 ? step_seconds * 1e3 / double(steps_timed) : 0.0;
     result.peak_rss_mb = profiler::read_process_stats().peak_rss_mb;
+    result.precision = spec.precision;
+    if (scaler) {
+        result.skipped_steps = scaler->skipped();
+        result.loss_scale = scaler->current();
+    }
     result.wall_s = seconds_since(t_start);
     return result;
 }

@@ -85,6 +85,8 @@ inline constexpr const char* kSamplesPerS = "perf/samples_per_s";  // per step (
 inline constexpr const char* kCpuUtil = "cpu/util";             // process, in cores
 inline constexpr const char* kRssMb = "mem/rss_mb";
 inline constexpr const char* kEpoch = "train/epoch";
+inline constexpr const char* kLossScale = "amp/loss_scale";       // per step, when loss scaling is on
+inline constexpr const char* kSkippedSteps = "amp/skipped_steps"; // cumulative, per step
 // Sparsity, observed (never computed from the configuration):
 inline constexpr const char* kActiveParamFraction = "sparsity/active_param_fraction";  // per epoch, test set
 inline constexpr const char* kGateBalance = "sparsity/balance_loss";                   // per step

@@ -31,6 +31,9 @@ struct TrainResult {
     /// last evaluation (1 for dense models).
     double active_param_fraction = 1.0;
     std::int64_t dense_equivalent_params = 0;  // parameters of the model with every block on
+    std::string precision = "fp32";    // fp32 | bf16 | fp16
+    std::int64_t skipped_steps = 0;    // optimizer steps skipped by the loss scaler (inf/NaN)
+    double loss_scale = 0.0;           // the loss scale at the end (0 = no loss scaling)
 };
 std::string to_json(const TrainResult& r);
 

@@ -29,6 +29,10 @@ struct TrainSpec {
     std::string data_dir;               // folder of IDX files; empty = default
     std::string resume;                 // checkpoint to resume from; empty = start fresh
     bool checkpoint = true;             // write model + optimizer every epoch
+    std::string precision = "fp32";     // fp32 | bf16 | fp16 (autocast; master weights FP32)
+    std::string loss_scaling = "auto";  // auto (on for fp16) | on | off: dynamic loss scaling
+    double loss_scale_init = 65536.0;   // initial loss scale
+    int loss_scale_interval = 2000;     // clean steps before the scale doubles
 
     // gated-mlp: every hidden layer is a gated sparse layer (see kernels/gated_layout.h)
     int blocks = 32;                    // blocks ("experts") per gated layer
