@@ -84,3 +84,30 @@ int run_bench_sparse(const BenchSparseOptions& o) {
 }
 
 }  // namespace sparq::cli
+
+namespace sparq::cli {
+
+int run_bench_amp(const BenchAmpOptions& o) {
+    const auto rows = engine::bench_amp(o.options);
+    nlohmann::json j{{"preset", o.options.preset}, {"steps", o.options.steps}, {"threads", o.options.threads}};
+    for (const auto& r : rows) {
+        j[r.precision + "_step_ms"] = r.step_ms;
+        j[r.precision + "_peak_mb"] = r.peak_mb;
+        j[r.precision + "_accuracy"] = r.accuracy;
+        if (!o.json)
+            std::printf("%-5s step %8.3f ms  peak +%7.1f MB  test accuracy %.4f after %d steps\n",
+                        r.precision.c_str(), r.step_ms, r.peak_mb, r.accuracy, o.options.steps);
+    }
+    // Ratios of the second precision (bf16 by default) to the first (fp32).
+    if (rows.size() >= 2) {
+        j["speedup"] = rows[0].step_ms / rows[1].step_ms;
+        j["memory_ratio"] = rows[0].peak_mb > 0 ? rows[1].peak_mb / rows[0].peak_mb : 0.0;
+        if (!o.json)
+            std::printf("%s vs %s: speedup %.2fx, peak memory ratio %.2f\n", rows[1].precision.c_str(),
+                        rows[0].precision.c_str(), j["speedup"].get<double>(), j["memory_ratio"].get<double>());
+    }
+    if (o.json) std::printf("%s\n", j.dump().c_str());
+    return 0;
+}
+
+}  // namespace sparq::cli

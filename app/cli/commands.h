@@ -68,6 +68,13 @@ struct BenchSparseOptions {
 /// Gated sparse forward vs the dense LibTorch path of the same shapes.
 int run_bench_sparse(const BenchSparseOptions& o);
 
+struct BenchAmpOptions {
+    engine::AmpBenchOptions options;
+    bool json = false;
+};
+/// The same model trained in FP32 and BF16 (and FP16 on a GPU), side by side.
+int run_bench_amp(const BenchAmpOptions& o);
+
 struct SweepOptions {
     std::string checkpoint;
     std::int64_t run = 0;

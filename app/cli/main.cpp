@@ -83,6 +83,14 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.1, 600.0));
     bsparse->add_flag("--json", so.json, "print one JSON object");
 
+    auto* bamp = bench->add_subcommand("amp", "the same model trained in fp32 and bf16: step time, peak memory, accuracy");
+    cli::BenchAmpOptions ao;
+    bamp->add_option("--preset", ao.options.preset, "preset (default mlp-fashion)");
+    bamp->add_option("--precisions", ao.options.precisions, "precisions, the first is the reference")->delimiter(',');
+    bamp->add_option("--steps", ao.options.steps, "optimizer steps per precision")->check(CLI::Range(10, 1000000));
+    bamp->add_option("--threads", ao.options.threads, "CPU threads")->check(CLI::Range(1, 256));
+    bamp->add_option("--limit-test", ao.options.limit_test, "evaluate on the first N test images");
+    bamp->add_flag("--json", ao.json, "print one JSON object");
     auto* bint8 = bench->add_subcommand("int8", "FP32 LibTorch path vs INT8 kernels on a preset's shapes, batch 1 and 64");
     cli::BenchInt8Options io;
     bint8->add_option("--preset", io.options.preset, "preset whose architecture to time (default mlp-fashion)");
@@ -166,6 +174,7 @@ int main(int argc, char** argv) {
         if (bsparse->parsed()) return cli::run_bench_sparse(so);
         if (sweep->parsed()) return cli::run_sparsity_sweep(wo);
         if (bint8->parsed()) return cli::run_bench_int8(io);
+        if (bamp->parsed()) return cli::run_bench_amp(ao);
         if (quantize->parsed()) return cli::run_quantize(qo);
     } catch (const std::exception& e) {
         cli::print_error(e.what());

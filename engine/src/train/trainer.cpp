@@ -29,10 +29,7 @@ double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-struct EvalResult {
-    double loss = 0.0;
-    double accuracy = 0.0;
-};
+}  // namespace
 
 EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std::int64_t limit,
                     SparsityTally* tally) {
@@ -70,6 +67,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSpec& spec,
     return std::make_unique<torch::optim::Adam>(
         model.parameters(), torch::optim::AdamOptions(spec.lr).weight_decay(spec.weight_decay));
 }
+
+namespace {
 
 // Series ids resolved once, before the hot loop.
 struct TrainSeries {

@@ -26,4 +26,23 @@ struct SparseBenchRow {
 /// images (random inputs when the data set is missing), alternating the two paths.
 std::vector<SparseBenchRow> bench_sparse(const SparseBenchOptions& options);
 
+struct AmpBenchOptions {
+    std::string preset = "mlp-fashion";
+    std::vector<std::string> precisions{"fp32", "bf16"};  // the first is the reference
+    int steps = 200;          // optimizer steps per precision (timed, then evaluated)
+    int threads = 2;
+    std::int64_t limit_test = 0;
+};
+
+struct AmpBenchRow {
+    std::string precision;
+    double step_ms = 0;       // median of rounds of 10 steps, precisions alternated
+    double peak_mb = 0;       // growth of the process's peak resident set over 10 steps
+    double accuracy = 0;      // test accuracy after `steps` steps
+};
+
+/// Trains the preset's model once per precision in this process, alternating rounds of
+/// steps so that all see the same machine state.
+std::vector<AmpBenchRow> bench_amp(const AmpBenchOptions& options);
+
 }  // namespace sparq::engine
