@@ -1,0 +1,146 @@
+#pragma once
+// QuantizePage: INT8 quantization of a float model. A short form launches a quantization job
+// (post-training, or quantization-aware training) on a preset's model trained now or on a
+// trained run's checkpoint; while it runs, each layer's quantization error is charted live
+// (QuantErrorLiveChart) against the alert threshold. A finished job, or a past one chosen
+// from the history, fills the FP32-vs-INT8 comparison card and the per-layer error bars.
+// History reads run on a worker (JobTracker); the live chart pulls on a ~30 Hz timer.
+#include <string>
+#include <vector>
+
+#include <QString>
+#include <QWidget>
+
+#include "jobtracker.h"
+#include "sparq/engine/events.h"
+#include "sparq/engine/quantize.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QJsonObject;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QRadioButton;
+class QSpinBox;
+
+namespace sparq::ui {
+
+class QuantComparisonCard;
+class QuantErrorChart;
+class QuantErrorLiveChart;
+class Workbench;
+
+class QuantizePage : public QWidget {
+    Q_OBJECT
+public:
+    explicit QuantizePage(Workbench* workbench, QWidget* parent = nullptr);
+
+    /// The job the form describes.
+    engine::QuantizeSpec spec() const;
+    /// Chooses the preset source (false when there is no such preset).
+    bool selectPreset(const QString& name);
+    /// Chooses a trained run's checkpoint as the source (false when the run is not offered).
+    bool selectTrainedRun(qint64 runId);
+    /// Shows a past quantization run in the card and the bars (false when it is not listed).
+    bool selectRun(qint64 runId);
+    /// Run on show in the card (0 = none).
+    qint64 shownRun() const { return shownRun_; }
+
+    QComboBox* presetCombo() const { return presets_; }
+    QComboBox* trainedRunCombo() const { return trained_; }
+    QComboBox* modeCombo() const { return mode_; }
+    QComboBox* observerCombo() const { return observer_; }
+    QSpinBox* qatEpochsSpin() const { return qatEpochs_; }
+    QDoubleSpinBox* thresholdSpin() const { return threshold_; }
+    QPushButton* startButton() const { return start_; }
+    QPushButton* stopButton() const { return stop_; }
+    QComboBox* runCombo() const { return runs_; }
+    QListWidget* logList() const { return log_; }
+    QuantComparisonCard* card() const { return card_; }
+    QuantErrorChart* errorChart() const { return errorChart_; }
+    QuantErrorLiveChart* liveChart() const { return live_; }
+    /// Completed history loads (each one refills the run combos).
+    int runLoads() const { return runLoads_; }
+
+public slots:
+    /// Starts the job the form describes (nothing while a job runs).
+    void startJob();
+    void stopJob();
+    /// Reloads the quantization runs and the trained runs from the history (on a worker).
+    void refreshRuns();
+
+signals:
+    /// A layer's quantization error crossed the alert threshold (the engine's warning).
+    void alertRaised(const QString& message);
+    /// A history load was put in the combos.
+    void runsRefreshed();
+
+private:
+    struct QuantRun {
+        qint64 id = 0;
+        QString label;
+        std::string status;
+        std::string summary;
+        double threshold = 0.05;  // the run's error_alert
+    };
+    struct TrainedRun {
+        qint64 id = 0;
+        QString label;
+        QString checkpoint;
+        QString preset;
+    };
+    struct Snapshot {
+        std::vector<QuantRun> quantRuns;
+        std::vector<TrainedRun> trained;
+        QString error;
+    };
+
+    QWidget* buildForm();
+    void applyRuns(Snapshot snapshot);
+    void showRun(int index);
+    void showSummary(const QJsonObject& summary, double threshold);
+    void updateControls();
+    void appendLog(const QString& text, bool warning = false);
+
+    void onStarted(qint64 runId, const QString& device);
+    void onProgress(const engine::JobProgress& p);
+    void onEpoch(const engine::EpochReport& report);
+    void onLog(const QString& level, const QString& message);
+    void onQuantized(const engine::QuantizeResult& result);
+    void onFinished(const engine::TrainResult& result);
+
+    Workbench* workbench_;
+
+    QRadioButton* fromPreset_ = nullptr;
+    QRadioButton* fromRun_ = nullptr;
+    QComboBox* presets_ = nullptr;
+    QComboBox* trained_ = nullptr;
+    QComboBox* mode_ = nullptr;
+    QComboBox* observer_ = nullptr;
+    QSpinBox* qatEpochs_ = nullptr;
+    QSpinBox* floatEpochs_ = nullptr;
+    QDoubleSpinBox* threshold_ = nullptr;
+    QPushButton* start_ = nullptr;
+    QPushButton* stop_ = nullptr;
+    QLabel* formError_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QListWidget* log_ = nullptr;
+
+    QuantErrorLiveChart* live_ = nullptr;
+
+    QComboBox* runs_ = nullptr;
+    QLabel* runsStatus_ = nullptr;
+    QuantComparisonCard* card_ = nullptr;
+    QuantErrorChart* errorChart_ = nullptr;
+
+    std::vector<QuantRun> quantRuns_;  // behind runs_, same order
+    qint64 shownRun_ = 0;
+    qint64 awaitedRun_ = 0;  // finished run to select once the history shows it ended
+    int awaitRetries_ = 0;
+    int runLoads_ = 0;
+    JobTracker tracker_{this};
+};
+
+}  // namespace sparq::ui
