@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_timing.h"
 #include "cpu/gated_kernels.h"
 
 #ifdef SPARQ_HAVE_CBLAS
@@ -15,13 +16,6 @@
 
 using namespace sparq::engine::kernels;
 
-template <class F>
-double time_ms(F&& f, int reps) {
-    f();
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < reps; ++i) f();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
-}
 
 int main(int argc, char** argv) {
     GatedShape s{784, 1024, 32, 4};

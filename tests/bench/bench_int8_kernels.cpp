@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_timing.h"
 #include "cpu/int8_kernels.h"
 
 #ifdef SPARQ_HAVE_CBLAS
@@ -13,13 +14,6 @@
 
 using namespace sparq::engine::kernels;
 
-template <class F>
-double time_ms(F&& f, int reps) {
-    f();
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < reps; ++i) f();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
-}
 
 int main() {
     std::mt19937 rng(1);

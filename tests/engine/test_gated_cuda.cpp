@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/gpu_skip.h"
 #include "common/random_gated_layer.h"
 #include "cpu/gated_kernels.h"
-#include "device_query.cuh"
 #include "gated_dispatch.cuh"  // must compile in a host-only translation unit like this one
 
 using namespace sparq::engine::kernels;
@@ -31,17 +31,6 @@ GatePolicy policy_for(const GatedShape& s, GateMode mode) {
     return p;
 }
 
-bool have_gpu(std::string* why) {
-    const auto info = cuda::query_device(0);
-    if (!info.present) *why = "no CUDA device (" + (info.error.empty() ? std::string("none found") : info.error) + ")";
-    return info.present;
-}
-
-#define SKIP_WITHOUT_GPU()                                                   \
-    do {                                                                     \
-        std::string why;                                                     \
-        if (!have_gpu(&why)) GTEST_SKIP() << "needs a CUDA GPU: " << why;    \
-    } while (0)
 
 // Runs the reference and the CUDA forward on the same layer and inputs and compares them.
 void expect_matches_reference(const Layer& l, const GatePolicy& p, const std::vector<float>& x, int batch,

@@ -14,41 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "common/gpu_skip.h"
+#include "common/random_int8.h"
 #include "cpu/int8_kernels.h"
-#include "device_query.cuh"
 #include "int8_gemm.cuh"  // must compile in a host-only translation unit like this one
 
 using namespace sparq::engine::kernels;
 
 namespace {
 
-bool have_gpu(std::string* why) {
-    const auto info = cuda::query_device(0);
-    if (!info.present) *why = "no CUDA device (" + (info.error.empty() ? std::string("none found") : info.error) + ")";
-    return info.present;
-}
 
-#define SKIP_WITHOUT_GPU()                                                   \
-    do {                                                                     \
-        std::string why;                                                     \
-        if (!have_gpu(&why)) GTEST_SKIP() << "needs a CUDA GPU: " << why;    \
-    } while (0)
-
-Int8Matrix random_matrix(int rows, int cols, std::mt19937& rng) {
-    Int8Matrix w;
-    w.rows = rows;
-    w.cols = cols;
-    std::uniform_int_distribution<int> q(-127, 127);
-    std::uniform_real_distribution<float> u(0.001f, 0.02f), b(-0.5f, 0.5f);
-    w.q.resize(std::size_t(rows) * cols);
-    for (auto& v : w.q) v = std::int8_t(q(rng));
-    w.scale.resize(rows);
-    w.bias.resize(rows);
-    for (auto& v : w.scale) v = u(rng);
-    for (auto& v : w.bias) v = b(rng);
-    int8_pack(w);
-    return w;
-}
 
 std::vector<std::uint8_t> random_u8(std::size_t n, std::mt19937& rng, int max = kActMax) {
     std::uniform_int_distribution<int> d(0, max);
@@ -124,7 +99,7 @@ TEST(Int8Cuda, MatchesReferenceOnRandomShapes) {
     const int ns[] = {1, 5, 16, 17, 64, 300};  // both tile configurations, partial tiles
     for (int si = 0; si < int(std::size(shapes)); ++si) {
         const Shape s = shapes[si];
-        const Int8Matrix w = random_matrix(s.rows, s.cols, rng);
+        const Int8Matrix w = sparq::test::random_int8_matrix(s.rows, s.cols, rng);
         for (int ni = 0; ni < int(std::size(ns)); ++ni) {
             const int n = ns[ni];
             for (int v = 0; v < 4; ++v) {
@@ -167,7 +142,7 @@ TEST(Int8Cuda, SubRangesCoefficientsAndScatterMatchTheReference) {
     // subset of inputs, each scaled by its coefficient and scattered back to its own row.
     SKIP_WITHOUT_GPU();
     std::mt19937 rng(5);
-    const Int8Matrix w = random_matrix(96, 200, rng);
+    const Int8Matrix w = sparq::test::random_int8_matrix(96, 200, rng);
     const int n = 11, out_rows = 40;
     const auto x = random_u8(std::size_t(n) * 200, rng);
     std::vector<std::int32_t> index(n);
@@ -258,7 +233,7 @@ TEST(Int8Cuda, ExtremeValuesAccumulateExactly) {
 TEST(Int8Cuda, RejectsInvalidArgumentsBeforeTouchingTheDevice) {
     // Validation comes before any CUDA call, so this runs without a GPU too.
     std::mt19937 rng(1);
-    const Int8Matrix w = random_matrix(8, 6, rng);
+    const Int8Matrix w = sparq::test::random_int8_matrix(8, 6, rng);
     const auto x = random_u8(4 * 6, rng);
     std::vector<std::uint8_t> y(64);
     Int8Output o;

@@ -6,27 +6,14 @@
 #include <numeric>
 #include <random>
 
+#include "common/random_int8.h"
 #include "cpu/int8_kernels.h"
 
 using namespace sparq::engine::kernels;
 
 namespace {
 
-Int8Matrix random_matrix(int rows, int cols, std::mt19937& rng) {
-    Int8Matrix w;
-    w.rows = rows;
-    w.cols = cols;
-    std::uniform_int_distribution<int> q(-127, 127);
-    std::uniform_real_distribution<float> u(0.001f, 0.02f), b(-0.5f, 0.5f);
-    w.q.resize(std::size_t(rows) * cols);
-    for (auto& v : w.q) v = std::int8_t(q(rng));
-    w.scale.resize(rows);
-    w.bias.resize(rows);
-    for (auto& v : w.scale) v = u(rng);
-    for (auto& v : w.bias) v = b(rng);
-    int8_pack(w);
-    return w;
-}
+constexpr auto random_matrix = sparq::test::random_int8_matrix;
 
 std::vector<std::uint8_t> random_u8(std::size_t n, std::mt19937& rng) {
     std::uniform_int_distribution<int> d(0, kActMax);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cuda_host.cuh"
 #include "gated_dispatch.cuh"
 
 namespace sparq::engine::kernels::cuda {
@@ -13,11 +14,6 @@ namespace {
 
 // ---------------------------------------------------------------- errors and checks
 
-void check(cudaError_t rc, const char* what) {
-    if (rc != cudaSuccess)
-        throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(rc));
-}
-#define SPARQ_CUDA_CHECK(expr) check((expr), #expr)
 
 void fail(const std::string& what) { throw std::runtime_error("gated CUDA kernels: " + what); }
 
@@ -245,34 +241,6 @@ apply_pairs_kernel(GatedShape s, GatedWeights w, const float* __restrict__ x, Ro
         }
     }
 }
-
-// ---------------------------------------------------------------- host buffers
-
-// An owned device array; freed on scope exit, so that a throwing check leaks nothing.
-template <class T>
-class DeviceArray {
-public:
-    explicit DeviceArray(std::size_t n) : n_(n) {
-        if (n_ > 0) SPARQ_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&p_), n_ * sizeof(T)));
-    }
-    ~DeviceArray() {
-        if (p_) cudaFree(p_);  // nothing useful to do with an error in a destructor
-    }
-    DeviceArray(const DeviceArray&) = delete;
-    DeviceArray& operator=(const DeviceArray&) = delete;
-
-    T* get() const { return p_; }
-    void upload(const T* host) {
-        if (n_ > 0) SPARQ_CUDA_CHECK(cudaMemcpy(p_, host, n_ * sizeof(T), cudaMemcpyHostToDevice));
-    }
-    void download(T* host) const {
-        if (n_ > 0) SPARQ_CUDA_CHECK(cudaMemcpy(host, p_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
-    }
-
-private:
-    std::size_t n_ = 0;
-    T* p_ = nullptr;
-};
 
 }  // namespace
 

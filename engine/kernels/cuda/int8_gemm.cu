@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_host.cuh"
 #include "int8_gemm.cuh"
 
 namespace sparq::engine::kernels::cuda {
@@ -15,11 +16,6 @@ namespace {
 
 // ---------------------------------------------------------------- errors and checks
 
-void check(cudaError_t rc, const char* what) {
-    if (rc != cudaSuccess)
-        throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(rc));
-}
-#define SPARQ_CUDA_CHECK(expr) check((expr), #expr)
 
 void fail(const std::string& what) { throw std::runtime_error("int8 CUDA GEMM: " + what); }
 
@@ -180,29 +176,6 @@ void launch(const std::uint8_t* x, int n, std::int64_t ldx, const Int8WeightsDev
 }
 
 // ---------------------------------------------------------------- host buffers
-
-// An owned device array; freed on scope exit, so that a throwing check leaks nothing.
-template <class T>
-class DeviceArray {
-public:
-    explicit DeviceArray(std::size_t n) : n_(n) {
-        if (n_ > 0) SPARQ_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&p_), n_ * sizeof(T)));
-    }
-    ~DeviceArray() {
-        if (p_) cudaFree(p_);  // nothing useful to do with an error in a destructor
-    }
-    DeviceArray(const DeviceArray&) = delete;
-    DeviceArray& operator=(const DeviceArray&) = delete;
-
-    T* get() const { return p_; }
-    void upload(const T* host) {
-        if (n_ > 0) SPARQ_CUDA_CHECK(cudaMemcpy(p_, host, n_ * sizeof(T), cudaMemcpyHostToDevice));
-    }
-
-private:
-    std::size_t n_ = 0;
-    T* p_ = nullptr;
-};
 
 // Columns [m0, m1) of the device rows `rows` (stride ld_dev) back to the host output:
 // row rows[r] (or r) at host stride ld_out. Only those elements are written.
