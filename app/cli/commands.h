@@ -96,6 +96,17 @@ struct QuantizeOptions {
 /// Runs a quantization job; prints its side-by-side summary.
 int run_quantize(const QuantizeOptions& o);
 
+struct DistillOptions {
+    engine::DistillSpec spec;
+    std::string teacher;  // run id, checkpoint path or preset
+    std::string db;
+    std::string workspace;
+    bool json = false;
+    bool quiet = false;
+};
+/// Runs a distillation job (three stages and baselines); prints its summary.
+int run_distill(const DistillOptions& o);
+
 struct BenchInt8Options {
     engine::Int8BenchOptions options;
     bool json = false;

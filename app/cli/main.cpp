@@ -127,6 +127,32 @@ int main(int argc, char** argv) {
     quantize->add_flag("--json", qo.json, "print the summary as one JSON object on the last line");
     quantize->add_flag("--quiet", qo.quiet, "no progress lines");
 
+    // distill
+    auto* distill = app.add_subcommand("distill", "distil a teacher into a small student in three stages, with baselines");
+    cli::DistillOptions dopt;
+    auto& ds = dopt.spec;
+    distill->add_option("--teacher", dopt.teacher, "teacher: a run id, a checkpoint path or a preset (default cnn-fashion)");
+    std::string distill_config;
+    distill->add_option("--config", distill_config, "JSON file of distillation fields (applied before the flags)");
+    distill->add_option("--teacher-epochs", ds.teacher_epochs, "epochs when the teacher is trained first");
+    distill->add_option("--student", ds.student_preset, "student preset (default student-fashion)");
+    distill->add_option("--labelled", ds.labelled, "the first N training images keep their labels");
+    distill->add_option("--seeds", ds.seeds, "repeat with K seeds; accuracies are means, *_std added")->check(CLI::Range(1, 20));
+    distill->add_option("--stage1-epochs", ds.stage1_epochs, "structure alignment epochs");
+    distill->add_option("--stage2-epochs", ds.stage2_epochs, "task distillation epochs");
+    distill->add_option("--stage3-epochs", ds.stage3_epochs, "adaptive distillation epochs");
+    distill->add_option("--hint-loss", ds.hint_loss, "mse or cosine")->check(CLI::IsMember({"mse", "cosine"}));
+    distill->add_option("--alpha", ds.alpha, "stage 2 weight of the distillation term");
+    distill->add_option("--temperature", ds.temperature, "distillation temperature");
+    distill->add_flag("!--no-baseline", ds.baselines, "skip the label-only and logit-only students");
+    distill->add_option("--threads", ds.threads, "CPU threads");
+    distill->add_option("--limit-test", ds.limit_test, "evaluate on the first N test images");
+    distill->add_option("--data", ds.data_dir, "folder of Fashion-MNIST IDX files");
+    distill->add_option("--db", dopt.db, "history database");
+    distill->add_option("--workspace", dopt.workspace, "folder for run files");
+    distill->add_flag("--json", dopt.json, "print the summary as one JSON object on the last line");
+    distill->add_flag("--quiet", dopt.quiet, "no progress lines");
+
     // sparsity
     auto* sparsity = app.add_subcommand("sparsity", "tune a trained gated model");
     sparsity->require_subcommand(1);
@@ -176,6 +202,31 @@ int main(int argc, char** argv) {
         if (bint8->parsed()) return cli::run_bench_int8(io);
         if (bamp->parsed()) return cli::run_bench_amp(ao);
         if (quantize->parsed()) return cli::run_quantize(qo);
+        if (distill->parsed()) {
+            if (!distill_config.empty()) {
+                // The file's fields, then the flags given on the command line on top.
+                engine::DistillSpec merged;
+                engine::apply_json(merged, read_file(distill_config), distill_config);
+                auto given = [&](const char* flag) { return distill->count(flag) > 0; };
+                const engine::DistillSpec& f = dopt.spec;
+                if (given("--teacher-epochs")) merged.teacher_epochs = f.teacher_epochs;
+                if (given("--student")) merged.student_preset = f.student_preset;
+                if (given("--labelled")) merged.labelled = f.labelled;
+                if (given("--seeds")) merged.seeds = f.seeds;
+                if (given("--stage1-epochs")) merged.stage1_epochs = f.stage1_epochs;
+                if (given("--stage2-epochs")) merged.stage2_epochs = f.stage2_epochs;
+                if (given("--stage3-epochs")) merged.stage3_epochs = f.stage3_epochs;
+                if (given("--hint-loss")) merged.hint_loss = f.hint_loss;
+                if (given("--alpha")) merged.alpha = f.alpha;
+                if (given("--temperature")) merged.temperature = f.temperature;
+                if (given("--no-baseline")) merged.baselines = f.baselines;
+                if (given("--threads")) merged.threads = f.threads;
+                if (given("--limit-test")) merged.limit_test = f.limit_test;
+                if (given("--data")) merged.data_dir = f.data_dir;
+                dopt.spec = merged;
+            }
+            return cli::run_distill(dopt);
+        }
     } catch (const std::exception& e) {
         cli::print_error(e.what());
         return 2;

@@ -14,6 +14,7 @@
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/process_sampler.h"
 #include "sparq/profiler/run_store.h"
+#include "distill/distill_job.h"
 #include "quant/quantize_job.h"
 #include "train/trainer.h"
 
@@ -163,6 +164,23 @@ JobHandle Engine::submit_quantize(const QuantizeSpec& spec, JobSink& sink) {
                             out.result.wall_s = q.wall_s;
                             out.result.checkpoint = q.int8_model;
                             out.summary = to_json(q);
+                            return out;
+                        }, sink);
+}
+
+JobHandle Engine::submit_distill(const DistillSpec& spec, JobSink& sink) {
+    validate(spec);
+    const std::string name = spec.student_preset + " from " +
+                             (spec.teacher_checkpoint.empty() ? spec.teacher_preset : std::string("checkpoint"));
+    return impl_->start({name, "distill", spec.student_preset, to_json(spec)},
+                        "distilling into " + spec.student_preset, true, [spec](train::TrainContext& ctx) {
+                            const DistillResult d = distill::run_distill(spec, ctx);
+                            Impl::Outcome out;
+                            out.result.status = d.status == "cancelled" ? JobStatus::Cancelled : JobStatus::Completed;
+                            out.result.test_accuracy = d.student_accuracy;
+                            out.result.best_test_accuracy = d.student_accuracy;
+                            out.result.wall_s = d.wall_s;
+                            out.summary = to_json(d);
                             return out;
                         }, sink);
 }

@@ -64,7 +64,7 @@ void maxpool2(const std::uint8_t* x, std::int64_t n, int side, int c, std::uint8
             }
 }
 
-std::int64_t run_gated(const QOp& op, const std::uint8_t* x, std::int64_t n, std::uint8_t* y) {
+void run_gated(const QOp& op, const std::uint8_t* x, std::int64_t n, std::uint8_t* y) {
     const k::GatedShape& s = op.gshape;
     const int width = op.policy.max_active(s), bo = s.block_out();
     thread_local std::vector<float> xf, coefs;
@@ -97,7 +97,6 @@ std::int64_t run_gated(const QOp& op, const std::uint8_t* x, std::int64_t n, std
         o.row_index = rows + off[e];
         k::int8_gemm_fast(gathered.data(), n_e, s.in, op.w, e * bo, (e + 1) * bo, o, false);
     }
-    return pairs;
 }
 
 }  // namespace
@@ -180,7 +179,6 @@ void QuantModel::forward(const float* x, std::int64_t n, float* logits,
         trace->assign(ops.size(), {});
         for (std::size_t i = 0; i < ops.size(); ++i) (*trace)[i].resize(std::size_t(n * ops[i].out_features()));
     }
-    gated_kept.assign(ops.size(), 0);
     for (std::int64_t c0 = 0; c0 < n; c0 += kChunk) {
         const std::int64_t cn = std::min(kChunk, n - c0);
         a.resize(std::size_t(cn) * inputs);
@@ -204,7 +202,7 @@ void QuantModel::forward(const float* x, std::int64_t n, float* logits,
                     break;
                 }
                 case OpKind::MaxPool: maxpool2(a.data(), cn, op.side, op.channels, b.data()); break;
-                case OpKind::Gated: gated_kept[i] += run_gated(op, a.data(), cn, b.data()); break;
+                case OpKind::Gated: run_gated(op, a.data(), cn, b.data()); break;
             }
             if (trace) {
                 float* t = (*trace)[i].data() + c0 * outf;

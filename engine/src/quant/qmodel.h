@@ -48,8 +48,6 @@ struct QuantModel {
     /// receives each op's dequantized output ([op][n * out_features], NHWC for images).
     void forward(const float* x, std::int64_t n, float* logits,
                  std::vector<std::vector<float>>* trace = nullptr) const;
-    /// Blocks kept per input summed over the last forward's gated ops, per op (observed).
-    mutable std::vector<std::int64_t> gated_kept;
 };
 
 /// Checks op chaining (features, kinds, shapes); throws FormatError with `what` in the message.

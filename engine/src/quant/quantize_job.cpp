@@ -106,7 +106,8 @@ std::vector<QuantLayerError> to_result(const std::vector<LayerError>& errors) {
     return out;
 }
 
-void run_qat(const QuantizeSpec& q, models::ClassifierImpl& model, FakeQuantHooks& hooks,
+// Returns the number of optimizer steps taken.
+std::int64_t run_qat(const QuantizeSpec& q, models::ClassifierImpl& model, FakeQuantHooks& hooks,
              const torch::Tensor& train_x, const torch::Tensor& train_y, const torch::Tensor& val,
              train::TrainContext& ctx, ErrorSeries& series, ErrorAlerts& alerts) {
     torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(q.qat_lr));
@@ -118,7 +119,7 @@ void run_qat(const QuantizeSpec& q, models::ClassifierImpl& model, FakeQuantHook
         const auto perm = torch::randperm(n, gen, torch::kInt64);
         double loss_sum = 0;
         for (std::int64_t b = 0; b < batches; ++b) {
-            if (ctx.job.should_stop()) return;
+            if (ctx.job.should_stop()) return step;
             model.train();
             const auto idx = perm.narrow(0, b * batch, std::min(batch, n - b * batch));
             opt.zero_grad();
@@ -146,6 +147,7 @@ void run_qat(const QuantizeSpec& q, models::ClassifierImpl& model, FakeQuantHook
             }
         }
     }
+    return step;
 }
 
 }  // namespace
@@ -213,9 +215,10 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
 
     ErrorSeries series(ctx.bus, ctx.run);
     ErrorAlerts alerts(q.error_alert, ctx);
+    std::int64_t steps = 0;
     if (q.mode == "qat") {
         FakeQuantHooks hooks(cal, q.freeze_observers_after);
-        run_qat(q, model, hooks, fit_x, fit_y, val_x, ctx, series, alerts);
+        steps = run_qat(q, model, hooks, fit_x, fit_y, val_x, ctx, series, alerts);
         if (ctx.job.cancel_requested()) {
             r.status = "cancelled";
             return r;
@@ -230,7 +233,7 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
 
     // 4. Where precision is lost, on the validation batch.
     const auto errors = layer_errors(model, qm, val_x);
-    series.publish(std::numeric_limits<std::int32_t>::max() / 2, errors);
+    series.publish(steps + 1, errors);  // after the last QAT step (step 1 for PTQ)
     r.layers = to_result(errors);
     for (const auto& e : errors) r.max_layer_error = std::max(r.max_layer_error, e.error);
     r.alerts = alerts.check(errors, "in the final INT8 model");

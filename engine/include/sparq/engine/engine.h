@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "sparq/engine/distill.h"
 #include "sparq/engine/events.h"
 #include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
@@ -63,6 +64,11 @@ public:
     /// status and the INT8 test accuracy; the full summary goes to JobSink::on_quantized and
     /// to the run's summary JSON.
     JobHandle submit_quantize(const QuantizeSpec& spec, JobSink& sink);
+    /// A distillation job (kind "distill"): the teacher (trained first when the spec names no
+    /// checkpoint), the three-stage student and the baselines. The JobHandle result carries
+    /// the status and the student's mean accuracy; the run's summary JSON is
+    /// to_json(DistillResult).
+    JobHandle submit_distill(const DistillSpec& spec, JobSink& sink);
 
     /// Parameter count of the model a spec describes (no training).
     static std::int64_t count_params(const TrainSpec& spec);
