@@ -12,22 +12,6 @@
 using namespace sparq::engine;
 namespace F = torch::nn::functional;
 
-namespace {
-
-class Point : public quant::QuantHooks {
-public:
-    explicit Point(int p) : p_(p) {}
-    torch::Tensor act(int point, const torch::Tensor& t) override {
-        if (point == p_) value = t;
-        return t;
-    }
-    torch::Tensor value;
-
-private:
-    int p_;
-};
-
-}  // namespace
 
 TEST(Distillation, StageOneLowersTheHintLossOnAFixedBatch) {
     torch::manual_seed(1);
@@ -42,7 +26,7 @@ TEST(Distillation, StageOneLowersTheHintLossOnAFixedBatch) {
         double first = 0, last = 0;
         for (int step = 0; step < 60; ++step) {
             opt.zero_grad();
-            Point hook(1);
+            quant::PointHook hook(1);
             quant::forward_hooked(student, x, hook);
             const auto loss = distill::hint_loss(proj->forward(hook.value), target, kind);
             if (step == 0) first = loss.item<double>();

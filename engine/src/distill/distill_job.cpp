@@ -21,20 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Keeps the value at one quantization point (see quant/hooked.h), with its graph.
-class FeatureHook : public quant::QuantHooks {
-public:
-    explicit FeatureHook(int point) : point_(point) {}
-    torch::Tensor act(int point, const torch::Tensor& t) override {
-        if (point == point_) value = t;
-        return t;
-    }
-    torch::Tensor value;
-
-private:
-    int point_;
-};
-
 int resolve_point(models::ClassifierImpl& m, int requested) {
     const int points = int(quant::layer_views(m).size());  // input + one per hidden layer
     const int p = requested < 0 ? points - 1 : requested;
@@ -117,7 +103,7 @@ double train_student(const Context& c, Plan plan, std::uint64_t seed, const std:
         const auto y = train.labels.index_select(0, idx);
         const auto is_lab = idx.lt(c.labelled);
         opt.zero_grad();
-        FeatureHook hook(s_point);
+        quant::PointHook hook(s_point);
         const auto logits = quant::forward_hooked(*student, x, hook);
         torch::Tensor loss;
         if (plan == Plan::LabelsOnly) {
@@ -181,7 +167,7 @@ Teacher load_teacher(const DistillSpec& s, train::TrainContext& ctx, const data:
     const int point = resolve_point(*teacher.model, s.hint_teacher_point);
     std::vector<torch::Tensor> logits, feats;
     for (std::int64_t i = 0; i < ds.train.size(); i += 1000) {
-        FeatureHook hook(point);
+        quant::PointHook hook(point);
         const auto x = ds.train.images.narrow(0, i, std::min<std::int64_t>(1000, ds.train.size() - i));
         logits.push_back(quant::forward_hooked(*teacher.model, x, hook));
         feats.push_back(hook.value.flatten(1).clone());

@@ -25,6 +25,20 @@ public:
     virtual torch::Tensor weight(int /*layer*/, const torch::Tensor& w) { return w; }
 };
 
+/// Keeps the value flowing through one point, graph included (features for distillation).
+class PointHook : public QuantHooks {
+public:
+    explicit PointHook(int point) : point_(point) {}
+    torch::Tensor act(int point, const torch::Tensor& t) override {
+        if (point == point_) value = t;
+        return t;
+    }
+    torch::Tensor value;
+
+private:
+    int point_;
+};
+
 /// Logits [N, 10] for normalised inputs [N, 784].
 torch::Tensor forward_hooked(models::ClassifierImpl& model, const torch::Tensor& x, QuantHooks& hooks);
 
