@@ -9,6 +9,7 @@
 #include "models/models.h"
 #include "quant/observer.h"
 #include "quant/qmodel.h"
+#include "sparq/engine/quantize.h"
 
 namespace sparq::engine::quant {
 
@@ -35,6 +36,12 @@ struct LayerError {
 };
 std::vector<LayerError> layer_errors(models::ClassifierImpl& model, const QuantModel& q,
                                      const torch::Tensor& images);
+
+/// Latency of the float model's own forward (LibTorch) against the INT8 model at batch 1 and
+/// 64 on the first images, the two alternated in one process (medians); fills the latency and
+/// speedup fields of r.
+void time_fp32_vs_int8(models::ClassifierImpl& model, const QuantModel& q, const torch::Tensor& images,
+                       double seconds, QuantizeResult& r);
 
 /// Accuracy of the INT8 model on (images, labels).
 double int8_accuracy(const QuantModel& q, const torch::Tensor& images, const torch::Tensor& labels);

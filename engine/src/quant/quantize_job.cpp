@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "bench_util.h"
 #include "data/fashion_mnist.h"
 #include "job_control.h"
 #include "models/models.h"
@@ -263,21 +262,7 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
     ctx.sink.on_log("info", "timing FP32 (LibTorch) against INT8 at batch 1 and 64");
     model.eval();
     torch::NoGradGuard no_grad;
-    for (int batch : {1, 64}) {
-        const auto x = test_x.narrow(0, 0, std::min<std::int64_t>(batch * 16, n_test)).contiguous();
-        const std::int64_t slices = x.size(0) / batch;
-        std::vector<float> logits(std::size_t(batch) * qm.classes);
-        const auto [fp32_ms, int8_ms] = alternate_medians(
-            [&](std::size_t i) { model.forward(x.narrow(0, std::int64_t(i % slices) * batch, batch)); },
-            [&](std::size_t i) {
-                qm.forward(x.data_ptr<float>() + std::int64_t(i % slices) * batch * 784, batch, logits.data());
-            },
-            q.bench_seconds);
-        (batch == 1 ? r.fp32_latency_ms_b1 : r.fp32_latency_ms_b64) = fp32_ms;
-        (batch == 1 ? r.int8_latency_ms_b1 : r.int8_latency_ms_b64) = int8_ms;
-    }
-    r.speedup_b1 = r.fp32_latency_ms_b1 / r.int8_latency_ms_b1;
-    r.speedup_b64 = r.fp32_latency_ms_b64 / r.int8_latency_ms_b64;
+    time_fp32_vs_int8(model, qm, test_x, q.bench_seconds, r);
     r.status = "completed";
     r.wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
     return r;
