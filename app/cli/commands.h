@@ -107,6 +107,20 @@ struct DistillOptions {
 /// Runs a distillation job (three stages and baselines); prints its summary.
 int run_distill(const DistillOptions& o);
 
+struct ContinualOptions {
+    std::string preset = "permuted-fashion";
+    std::string config;                                       // JSON file of ContinualSpec fields
+    std::vector<std::pair<std::string, std::string>> fields;  // from flags and --set, applied last
+    std::string db;
+    std::string workspace;
+    bool json = false;
+    bool quiet = false;
+};
+/// The spec: the preset, then the config file, then the flags.
+engine::ContinualSpec continual_spec(const ContinualOptions& o);
+/// Runs a continual-learning job (EWC and baselines); prints its summary.
+int run_continual(const ContinualOptions& o);
+
 struct BenchInt8Options {
     engine::Int8BenchOptions options;
     bool json = false;

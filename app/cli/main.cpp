@@ -1,7 +1,9 @@
 // sparq-cli: headless front end of the Sparq engine. Thin: parse, dispatch, report.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "commands.h"
@@ -153,6 +155,44 @@ int main(int argc, char** argv) {
     distill->add_flag("--json", dopt.json, "print the summary as one JSON object on the last line");
     distill->add_flag("--quiet", dopt.quiet, "no progress lines");
 
+    // continual
+    auto* continual = app.add_subcommand("continual", "learn a task sequence with EWC, beside plain fine-tuning");
+    cli::ContinualOptions copt;
+    std::vector<std::string> continual_sets;
+    continual->add_option("--preset", copt.preset, "continual preset (resources/presets/continual; default permuted-fashion)");
+    continual->add_option("--config", copt.config, "JSON file of continual fields (applied on top of the preset)");
+    // Flags that name a field of the spec, applied after the preset and the config file.
+    const std::pair<const char*, const char*> continual_flags[] = {
+        {"tasks", "number of tasks"},
+        {"lambda", "EWC strength"},
+        {"lambdas", "EWC strength per task, comma-separated"},
+        {"online_gamma", "online EWC with this decay (0 = a penalty per task)"},
+        {"baseline", "finetune, joint (fine-tuning and joint training) or none"},
+        {"scenario", "permuted, split-task or split-class"},
+        {"epochs_per_task", "epochs per task"},
+        {"fisher", "empirical or true"},
+        {"fisher_samples", "images per Fisher estimate"},
+        {"hidden", "hidden widths, comma-separated"},
+        {"lr", "learning rate"},
+        {"seed", "random seed"},
+        {"threads", "CPU threads"},
+        {"limit_train", "per task: first N training images"},
+        {"limit_test", "per task: first N test images"},
+        {"data_dir", "folder of Fashion-MNIST IDX files"}};
+    std::map<std::string, std::string> continual_values;
+    for (const auto& [key, help] : continual_flags) {
+        std::string flag = std::string("--") + key;
+        std::replace(flag.begin(), flag.end(), '_', '-');
+        if (std::string(key) == "online_gamma") flag = "--online";
+        if (std::string(key) == "data_dir") flag = "--data";
+        continual->add_option(flag, continual_values[key], help);
+    }
+    continual->add_option("--set", continual_sets, "set any continual field: KEY=VALUE (repeatable)");
+    continual->add_option("--db", copt.db, "history database");
+    continual->add_option("--workspace", copt.workspace, "folder for run files");
+    continual->add_flag("--json", copt.json, "print the summary as one JSON object on the last line");
+    continual->add_flag("--quiet", copt.quiet, "no progress lines");
+
     // sparsity
     auto* sparsity = app.add_subcommand("sparsity", "tune a trained gated model");
     sparsity->require_subcommand(1);
@@ -202,6 +242,16 @@ int main(int argc, char** argv) {
         if (bint8->parsed()) return cli::run_bench_int8(io);
         if (bamp->parsed()) return cli::run_bench_amp(ao);
         if (quantize->parsed()) return cli::run_quantize(qo);
+        if (continual->parsed()) {
+            for (const auto& [key, value] : continual_values)
+                if (!value.empty()) copt.fields.emplace_back(key, value);
+            for (const std::string& kv : continual_sets) {
+                const auto eq = kv.find('=');
+                if (eq == std::string::npos) throw engine::ConfigError("--set expects KEY=VALUE, got '" + kv + "'");
+                copt.fields.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            }
+            return cli::run_continual(copt);
+        }
         if (distill->parsed()) {
             if (!distill_config.empty()) {
                 // The file's fields, then the flags given on the command line on top.

@@ -14,6 +14,7 @@
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/process_sampler.h"
 #include "sparq/profiler/run_store.h"
+#include "continual/continual_job.h"
 #include "distill/distill_job.h"
 #include "quant/quantize_job.h"
 #include "train/trainer.h"
@@ -69,6 +70,17 @@ struct Engine::Impl {
         std::string summary;
     };
     using Body = std::function<Outcome(train::TrainContext&)>;
+
+    // The outcome of a job whose summary is its own JSON (status "cancelled" or "completed").
+    static Outcome summarized(const std::string& status, double accuracy, double wall_s, std::string summary) {
+        Outcome out;
+        out.result.status = status == "cancelled" ? JobStatus::Cancelled : JobStatus::Completed;
+        out.result.test_accuracy = accuracy;
+        out.result.best_test_accuracy = accuracy;
+        out.result.wall_s = wall_s;
+        out.summary = std::move(summary);
+        return out;
+    }
 
     void run(const std::shared_ptr<JobState>& state, const profiler::NewRun& record,
              const std::string& started, bool checkpoints, const Body& body, JobSink& sink) {
@@ -157,13 +169,8 @@ JobHandle Engine::submit_quantize(const QuantizeSpec& spec, JobSink& sink) {
                         true, [spec](train::TrainContext& ctx) {
                             const QuantizeResult q = quant::run_quantize(spec, ctx);
                             ctx.sink.on_quantized(q);
-                            Impl::Outcome out;
-                            out.result.status = q.status == "cancelled" ? JobStatus::Cancelled : JobStatus::Completed;
-                            out.result.test_accuracy = q.int8_accuracy;
-                            out.result.best_test_accuracy = q.int8_accuracy;
-                            out.result.wall_s = q.wall_s;
+                            Impl::Outcome out = Impl::summarized(q.status, q.int8_accuracy, q.wall_s, to_json(q));
                             out.result.checkpoint = q.int8_model;
-                            out.summary = to_json(q);
                             return out;
                         }, sink);
 }
@@ -175,13 +182,19 @@ JobHandle Engine::submit_distill(const DistillSpec& spec, JobSink& sink) {
     return impl_->start({name, "distill", spec.student_preset, to_json(spec)},
                         "distilling into " + spec.student_preset, true, [spec](train::TrainContext& ctx) {
                             const DistillResult d = distill::run_distill(spec, ctx);
-                            Impl::Outcome out;
-                            out.result.status = d.status == "cancelled" ? JobStatus::Cancelled : JobStatus::Completed;
-                            out.result.test_accuracy = d.student_accuracy;
-                            out.result.best_test_accuracy = d.student_accuracy;
-                            out.result.wall_s = d.wall_s;
-                            out.summary = to_json(d);
-                            return out;
+                            return Impl::summarized(d.status, d.student_accuracy, d.wall_s, to_json(d));
+                        }, sink);
+}
+
+JobHandle Engine::submit_continual(const ContinualSpec& spec, JobSink& sink) {
+    validate(spec);
+    const std::string name =
+        spec.name.empty() ? spec.scenario + " fashion x" + std::to_string(spec.tasks) + " ewc" : spec.name;
+    return impl_->start({name, "continual", spec.preset, to_json(spec)},
+                        "learning " + std::to_string(spec.tasks) + " " + spec.scenario + " tasks", false,
+                        [spec](train::TrainContext& ctx) {
+                            const ContinualResult c = continual::run_continual(spec, ctx);
+                            return Impl::summarized(c.status, c.ewc.metrics.average_accuracy, c.wall_s, to_json(c));
                         }, sink);
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "sparq/engine/continual.h"
 #include "sparq/engine/distill.h"
 #include "sparq/engine/events.h"
 #include "sparq/engine/quantize.h"
@@ -69,6 +70,10 @@ public:
     /// the status and the student's mean accuracy; the run's summary JSON is
     /// to_json(DistillResult).
     JobHandle submit_distill(const DistillSpec& spec, JobSink& sink);
+    /// A continual-learning job (kind "continual"): EWC through the task sequence, then the
+    /// baselines. The JobHandle result carries the status and EWC's average accuracy; the
+    /// run's summary JSON is to_json(ContinualResult).
+    JobHandle submit_continual(const ContinualSpec& spec, JobSink& sink);
 
     /// Parameter count of the model a spec describes (no training).
     static std::int64_t count_params(const TrainSpec& spec);
