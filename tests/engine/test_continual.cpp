@@ -81,6 +81,30 @@ TEST(Continual, TrueFisherSkipsMaskedClasses) {
     EXPECT_FALSE(torch::any(torch::isnan(f[0])).item<bool>());
 }
 
+TEST(Continual, BatchedMlpFisherEqualsThePerSampleLoop) {
+    torch::manual_seed(8);
+    models::MlpImpl mlp(12, {9, 7}, 6);
+    const auto x = torch::randn({23, 12});
+    const auto y = torch::randint(0, 3, {23}, torch::kInt64);
+    const auto mask = torch::tensor({true, true, true, false, false, false}).unsqueeze(0);
+    for (const FisherKind kind : {FisherKind::Empirical, FisherKind::True}) {
+        for (const bool masked : {false, true}) {
+            const auto m = masked ? mask : torch::Tensor();
+            const auto loop = continual::fisher_diagonal(
+                [&](const torch::Tensor& in) {
+                    return masked ? continual::masked_logits(mlp, in, mask) : mlp.forward(in);
+                },
+                mlp.parameters(), x, y, kind);
+            const auto batched = continual::mlp_fisher_diagonal(mlp, m, x, y, kind);
+            ASSERT_EQ(loop.size(), batched.size());
+            for (std::size_t i = 0; i < loop.size(); ++i)
+                EXPECT_TRUE(torch::allclose(batched[i], loop[i], 1e-4, 1e-7))
+                    << "kind " << int(kind) << " masked " << masked << " tensor " << i << ": "
+                    << (batched[i] - loop[i]).abs().max().item<double>();
+        }
+    }
+}
+
 TEST(Continual, PenaltyGradientEqualsItsClosedForm) {
     torch::manual_seed(5);
     std::vector<torch::Tensor> params{torch::randn({3, 4}).requires_grad_(), torch::randn({4}).requires_grad_()};
@@ -99,10 +123,17 @@ TEST(Continual, PenaltyGradientEqualsItsClosedForm) {
     ASSERT_EQ(ewc.terms(), 2u);
     const double lambda = 3.5;
     (lambda * ewc.penalty(params)).backward();
+    std::vector<torch::Tensor> autograd;
+    for (auto& p : params) {
+        autograd.push_back(p.grad().clone());
+        p.mutable_grad().zero_();
+    }
+    ewc.add_gradient(params, lambda);  // the training loop's path, without a graph
     for (std::size_t i = 0; i < params.size(); ++i) {
         auto want = torch::zeros_like(params[i]);
         for (std::size_t k = 0; k < 2; ++k) want += 2.0 * lambda * fishers[k][i] * (params[i].detach() - anchors[k][i]);
-        EXPECT_TRUE(torch::allclose(params[i].grad(), want, 1e-5, 1e-6)) << i;
+        EXPECT_TRUE(torch::allclose(autograd[i], want, 1e-5, 1e-6)) << i;
+        EXPECT_TRUE(torch::allclose(params[i].grad(), want, 1e-5, 1e-5)) << i;
     }
 }
 
@@ -126,6 +157,9 @@ TEST(Continual, OnlineEwcMergesTheFisherWithDecay) {
     ewc.penalty(params).backward();
     const auto want = 2.0 * (0.5 * f1 + f2) * (params[0].detach() - anchor2);
     EXPECT_TRUE(torch::allclose(params[0].grad(), want, 1e-5, 1e-6));
+    params[0].mutable_grad().zero_();
+    ewc.add_gradient(params, 1.0);
+    EXPECT_TRUE(torch::allclose(params[0].grad(), want, 1e-5, 1e-5));
 }
 
 TEST(Continual, LambdaZeroReproducesFineTuningExactly) {

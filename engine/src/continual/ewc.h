@@ -5,6 +5,8 @@
 #include <functional>
 #include <vector>
 
+#include "models/models.h"
+
 namespace sparq::engine::continual {
 
 enum class FisherKind {
@@ -22,6 +24,15 @@ using LogitsFn = std::function<torch::Tensor(const torch::Tensor&)>;
 std::vector<torch::Tensor> fisher_diagonal(const LogitsFn& logits, const std::vector<torch::Tensor>& params,
                                            const torch::Tensor& x, const torch::Tensor& y, FisherKind kind);
 
+/// The same Fisher for an MLP, from batched per-sample gradients and still exact: a linear
+/// layer z = W a + b has the per-sample gradient g_i a_i^T (g_i = d log p / d z_i, which
+/// one backward of the batch's summed log-likelihood yields row by row, since rows do not
+/// interact), so sum_i (g_i a_i^T)^2 = (G o G)^T (A o A). One backward (empirical) or one
+/// per class (true) for the whole batch instead of one per sample. `mask` is the task's
+/// class mask [1, classes] (or undefined for all classes).
+std::vector<torch::Tensor> mlp_fisher_diagonal(models::MlpImpl& mlp, const torch::Tensor& mask, const torch::Tensor& x,
+                                               const torch::Tensor& y, FisherKind kind);
+
 /// The EWC penalty sum_k sum_i F_k,i (theta_i - theta*_k,i)^2, without the lambda factor.
 /// Kept per task (online_gamma = 0) or merged online: F <- gamma * F + F_k, theta* <- theta_k.
 class Ewc {
@@ -32,6 +43,10 @@ public:
     void consolidate(const std::vector<torch::Tensor>& params, std::vector<torch::Tensor> fisher);
     /// Differentiable in params; a zero scalar before the first consolidation.
     torch::Tensor penalty(const std::vector<torch::Tensor>& params) const;
+    /// Adds lambda * d penalty / d params to the params' gradients without building a graph:
+    /// 2 lambda (A theta - B) with A = sum_k F_k and B = sum_k F_k theta*_k kept up to date
+    /// by consolidate(), two element-wise passes per tensor however many tasks there are.
+    void add_gradient(const std::vector<torch::Tensor>& params, double lambda) const;
     std::size_t terms() const { return terms_.size(); }
 
 private:
@@ -40,6 +55,7 @@ private:
     };
     double gamma_;
     std::vector<Term> terms_;
+    std::vector<torch::Tensor> a_, b_;  // sum of F_k and of F_k theta*_k
 };
 
 }  // namespace sparq::engine::continual
