@@ -120,7 +120,13 @@ TaskSet make_tasks(const ContinualSpec& s, const data::FashionMnist& ds) {
 Batch make_batch(const TaskSet& tasks, const data::Split& split, const torch::Tensor& task_of,
                  const torch::Tensor& rows) {
     Batch b;
-    b.x = split.images.index_select(0, rows).gather(1, tasks.perms.index_select(0, task_of));
+    // Raw [0, 1] pixels: a pixel that is background in a task is 0 there and leaves its
+    // first-layer weights alone, which is what lets permuted tasks share the layer (with the
+    // normalised images the background is -0.81 and every task pulls on every weight).
+    b.x = split.images.index_select(0, rows)
+              .gather(1, tasks.perms.index_select(0, task_of))
+              .mul_(data::kPixelStd)
+              .add_(data::kPixelMean);
     b.y = split.labels.index_select(0, rows);
     b.mask = tasks.masks.index_select(0, task_of);
     return b;

@@ -27,7 +27,8 @@ struct TaskSet {
 /// to those two classes (a head per task), split-class predicts among all ten.
 TaskSet make_tasks(const ContinualSpec& spec, const data::FashionMnist& ds);
 
-/// Inputs, labels and logit masks of rows `rows` of `split`, row r seen as task task_of[r].
+/// Inputs (raw pixels in [0, 1], in the task's pixel order), labels and logit masks of rows
+/// `rows` of `split`, row r seen as task task_of[r].
 struct Batch {
     torch::Tensor x, y, mask;
 };
