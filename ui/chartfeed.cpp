@@ -17,8 +17,8 @@ bool ChartFeed::SeriesPattern::matches(std::string_view name) const {
 }
 
 ChartFeed::ChartFeed(profiler::MetricBus& bus, std::vector<std::string> series_names,
-                     std::size_t capacity)
-    : bus_(bus), capacity_(std::max<std::size_t>(capacity, 4)), names_(std::move(series_names)) {
+                     std::size_t capacity, XAxis x_axis)
+    : bus_(bus), capacity_(std::max<std::size_t>(capacity, 4)), x_axis_(x_axis), names_(std::move(series_names)) {
     ids_.reserve(names_.size());
     for (const auto& name : names_) ids_.push_back(bus_.series().intern(name));
     windows_.resize(names_.size());
@@ -117,8 +117,8 @@ void ChartFeed::on_samples(const profiler::Sample* samples, std::size_t count) {
             have_t0_ = true;
             t0_ns_ = s.time_ns;
         }
-        add(windows_[std::size_t(slot)],
-            Point{double(s.time_ns - t0_ns_) * 1e-9, s.value});
+        const double x = x_axis_ == XAxis::Step ? double(s.step) : double(s.time_ns - t0_ns_) * 1e-9;
+        add(windows_[std::size_t(slot)], Point{x, s.value});
     }
 }
 

@@ -5,6 +5,7 @@
 // UI thread calls take() (a few swaps under the lock) and draws what it got. A feed made
 // from a SeriesPattern watches a family of series whose names are not known in advance
 // (one per layer, "quant/<layer>/error"): each one gets a slot when it first shows up.
+// Points run along time by default, or along the samples' steps (optimizer steps).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,8 +21,13 @@ namespace sparq::ui {
 
 class ChartFeed : public profiler::MetricSubscriber {
 public:
+    /// What a point's x is.
+    enum class XAxis {
+        Seconds,  // since the run's first sample seen here
+        Step,     // the sample's step
+    };
     struct Point {
-        double x = 0.0;  // seconds since the run's first sample seen here
+        double x = 0.0;
         double y = 0.0;
     };
     /// What changed in one series since the last take().
@@ -46,7 +52,7 @@ public:
 
     /// Interns the watched series names once and subscribes to the bus.
     ChartFeed(profiler::MetricBus& bus, std::vector<std::string> series_names,
-              std::size_t capacity = 2000);
+              std::size_t capacity = 2000, XAxis x_axis = XAxis::Seconds);
     /// A feed of every series matching `pattern`, in the order they first arrive. Slots are
     /// never removed: a slot that gets no sample of the run on show stays empty.
     static std::unique_ptr<ChartFeed> matching(profiler::MetricBus& bus, SeriesPattern pattern,
@@ -91,6 +97,7 @@ private:
 
     profiler::MetricBus& bus_;
     std::size_t capacity_;
+    XAxis x_axis_ = XAxis::Seconds;
     bool by_pattern_ = false;
     SeriesPattern pattern_;
 

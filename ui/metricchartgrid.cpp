@@ -3,6 +3,7 @@
 #include <QGridLayout>
 #include <qcustomplot.h>
 
+#include "plotframe.h"
 #include "sparq/engine/engine.h"
 
 namespace sparq::ui {
@@ -82,15 +83,10 @@ MetricChartGrid::MetricChartGrid(QWidget* parent) : QWidget(parent) {
         auto* plot = new QCustomPlot(this);
         plot->setObjectName(QStringLiteral("chart_%1").arg(c));
         plot->setMinimumSize(260, 180);
-        plot->setNoAntialiasingOnDrag(true);
-        plot->plotLayout()->insertRow(0);
-        auto* title = new QCPTextElement(plot, QString::fromUtf8(kCharts[c].title),
-                                         QFont(font().family(), font().pointSize() + 1, QFont::Bold));
-        plot->plotLayout()->addElement(0, 0, title);
+        frameChart(plot, QString::fromUtf8(kCharts[c].title));
         plot->xAxis->setLabel(tr("time (s)"));
         plot->yAxis->setLabel(QString::fromUtf8(kCharts[c].yLabel));
         plot->legend->setVisible(false);
-        plot->legend->setFont(QFont(font().family(), font().pointSize() - 1));
         // Loss falls and accuracy rises: keep the legend out of the curves' way.
         plot->axisRect()->insetLayout()->setInsetAlignment(
             0, Qt::AlignRight | (c == Accuracy ? Qt::AlignBottom : Qt::AlignTop));
@@ -134,25 +130,8 @@ void MetricChartGrid::setPoints(int slot, const QVector<double>& x, const QVecto
 }
 
 void MetricChartGrid::refresh(const Touched& touched) {
-    for (int c = 0; c < ChartCount; ++c) {
-        if (!touched[std::size_t(c)]) continue;
-        QCustomPlot* plot = charts_[std::size_t(c)];
-        bool hasData = false;
-        for (int g = 0; g < plot->graphCount(); ++g) hasData = hasData || !plot->graph(g)->data()->isEmpty();
-        if (!hasData) {
-            plot->replot(QCustomPlot::rpQueuedReplot);
-            continue;
-        }
-        plot->rescaleAxes();
-        // Time runs from the run's first sample on every chart, so the charts line up.
-        const QCPRange x = plot->xAxis->range();
-        plot->xAxis->setRange(std::min(0.0, x.lower), std::max(x.upper, 1e-3));
-        // Leave a little headroom so that a flat series does not sit on the frame.
-        QCPRange y = plot->yAxis->range();
-        const double pad = y.size() > 0 ? y.size() * 0.05 : std::max(1e-3, std::abs(y.center()) * 0.05);
-        plot->yAxis->setRange(y.lower - pad, y.upper + pad);
-        plot->replot(QCustomPlot::rpQueuedReplot);
-    }
+    for (int c = 0; c < ChartCount; ++c)
+        if (touched[std::size_t(c)]) fitToData(charts_[std::size_t(c)]);
 }
 
 void MetricChartGrid::refreshAll() {
