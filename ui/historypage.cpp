@@ -19,6 +19,7 @@
 #include <QVBoxLayout>
 
 #include "jobbridge.h"
+#include "jobhistory.h"
 #include "runchartsdialog.h"
 #include "runtablemodel.h"
 #include "workbench.h"
@@ -111,8 +112,7 @@ void HistoryPage::refresh() {
 void HistoryPage::apply(Snapshot snapshot) {
     ++loads_;
     if (!snapshot.error.isEmpty()) {
-        status_->setText(QStringLiteral("<span style='color:#c02020'>%1</span>")
-                             .arg(tr("Could not read the history: %1").arg(snapshot.error.toHtmlEscaped())));
+        status_->setText(historyErrorHtml(snapshot.error));
         emit refreshed();
         return;
     }

@@ -4,17 +4,16 @@
 // latency at batch 1 and 64, size on disk, and the ratio of each (accuracy retention,
 // speed-ups, size ratio) coloured green where it meets Sparq's target. For a QAT run the
 // accuracy of plain post-training quantization of the same float model is shown beside it.
-#include <QColor>
-#include <QFrame>
 #include <QJsonObject>
 #include <QString>
 
-class QGridLayout;
+#include "resultcard.h"
+
 class QLabel;
 
 namespace sparq::ui {
 
-class QuantComparisonCard : public QFrame {
+class QuantComparisonCard : public ResultCard {
     Q_OBJECT
 public:
     enum Row { Accuracy, LatencyB1, LatencyB64, Size, RowCount };
@@ -25,8 +24,6 @@ public:
     static constexpr double kRetentionTarget = 0.987;
     static constexpr double kSpeedupTarget = 2.0;
     static constexpr double kSizeRatioTarget = 3.5;
-    /// Text colour of a ratio that meets its target.
-    static QColor targetMetColor() { return QColor(26, 127, 55); }
     /// Whether `ratio` (retention, speed-up or size ratio, by row) meets the row's target.
     static bool meetsTarget(Row row, double ratio);
 
@@ -41,8 +38,7 @@ public:
     bool hasComparison() const { return filled_; }
     /// True when the PTQ column is on show (the run was QAT).
     bool showsPtq() const { return showsPtq_; }
-    QLabel* cell(Row row, Column column) const { return cells_[row][column]; }
-    QLabel* headline() const { return headline_; }
+    QLabel* cell(Row row, Column column) const { return cellAt(row, column); }
     /// Whether the ratio of a row met its target in the summary on show.
     bool ratioMeetsTarget(Row row) const { return met_[row]; }
 
@@ -50,11 +46,6 @@ private:
     void setRatio(Row row, double ratio, const QString& text);
     void showPtqColumn(bool show);
 
-    QGridLayout* grid_ = nullptr;
-    QLabel* headline_ = nullptr;
-    QLabel* footer_ = nullptr;
-    QLabel* columnHeads_[ColumnCount] = {};
-    QLabel* cells_[RowCount][ColumnCount] = {};
     bool met_[RowCount] = {};
     bool filled_ = false;
     bool showsPtq_ = false;

@@ -4,14 +4,10 @@
 // trained run's checkpoint; while it runs, each layer's quantization error is charted live
 // (QuantErrorLiveChart) against the alert threshold. A finished job, or a past one chosen
 // from the history, fills the FP32-vs-INT8 comparison card and the per-layer error bars.
-// History reads run on a worker (JobTracker); the live chart pulls on a ~30 Hz timer.
-#include <string>
-#include <vector>
-
+// History reads run on a worker (PastRunPicker); the live chart pulls on a ~30 Hz timer.
 #include <QString>
 #include <QWidget>
 
-#include "jobtracker.h"
 #include "sparq/engine/events.h"
 #include "sparq/engine/quantize.h"
 
@@ -20,13 +16,14 @@ class QDoubleSpinBox;
 class QJsonObject;
 class QLabel;
 class QListWidget;
-class QProgressBar;
 class QPushButton;
-class QRadioButton;
 class QSpinBox;
 
 namespace sparq::ui {
 
+class JobControlPanel;
+class ModelSourcePicker;
+class PastRunPicker;
 class QuantComparisonCard;
 class QuantErrorChart;
 class QuantErrorLiveChart;
@@ -48,21 +45,21 @@ public:
     /// Run on show in the card (0 = none).
     qint64 shownRun() const { return shownRun_; }
 
-    QComboBox* presetCombo() const { return presets_; }
-    QComboBox* trainedRunCombo() const { return trained_; }
+    QComboBox* presetCombo() const;
+    QComboBox* trainedRunCombo() const;
     QComboBox* modeCombo() const { return mode_; }
     QComboBox* observerCombo() const { return observer_; }
     QSpinBox* qatEpochsSpin() const { return qatEpochs_; }
     QDoubleSpinBox* thresholdSpin() const { return threshold_; }
-    QPushButton* startButton() const { return start_; }
-    QPushButton* stopButton() const { return stop_; }
-    QComboBox* runCombo() const { return runs_; }
-    QListWidget* logList() const { return log_; }
+    QPushButton* startButton() const;
+    QPushButton* stopButton() const;
+    QComboBox* runCombo() const;
+    QListWidget* logList() const;
     QuantComparisonCard* card() const { return card_; }
     QuantErrorChart* errorChart() const { return errorChart_; }
     QuantErrorLiveChart* liveChart() const { return live_; }
     /// Completed history loads (each one refills the run combos).
-    int runLoads() const { return runLoads_; }
+    int runLoads() const;
 
 public slots:
     /// Starts the job the form describes (nothing while a job runs).
@@ -78,34 +75,12 @@ signals:
     void runsRefreshed();
 
 private:
-    struct QuantRun {
-        qint64 id = 0;
-        QString label;
-        std::string status;
-        std::string summary;
-        double threshold = 0.05;  // the run's error_alert
-    };
-    struct TrainedRun {
-        qint64 id = 0;
-        QString label;
-        QString checkpoint;
-        QString preset;
-    };
-    struct Snapshot {
-        std::vector<QuantRun> quantRuns;
-        std::vector<TrainedRun> trained;
-        QString error;
-    };
-
     QWidget* buildForm();
-    void applyRuns(Snapshot snapshot);
-    void showRun(int index);
+    void showRun(qint64 runId);
     void showSummary(const QJsonObject& summary, double threshold);
     void updateControls();
-    void appendLog(const QString& text, bool warning = false);
 
     void onStarted(qint64 runId, const QString& device);
-    void onProgress(const engine::JobProgress& p);
     void onEpoch(const engine::EpochReport& report);
     void onLog(const QString& level, const QString& message);
     void onQuantized(const engine::QuantizeResult& result);
@@ -113,34 +88,20 @@ private:
 
     Workbench* workbench_;
 
-    QRadioButton* fromPreset_ = nullptr;
-    QRadioButton* fromRun_ = nullptr;
-    QComboBox* presets_ = nullptr;
-    QComboBox* trained_ = nullptr;
+    ModelSourcePicker* source_ = nullptr;
     QComboBox* mode_ = nullptr;
     QComboBox* observer_ = nullptr;
     QSpinBox* qatEpochs_ = nullptr;
     QSpinBox* floatEpochs_ = nullptr;
     QDoubleSpinBox* threshold_ = nullptr;
-    QPushButton* start_ = nullptr;
-    QPushButton* stop_ = nullptr;
-    QLabel* formError_ = nullptr;
-    QProgressBar* progress_ = nullptr;
-    QListWidget* log_ = nullptr;
+    JobControlPanel* controls_ = nullptr;
 
     QuantErrorLiveChart* live_ = nullptr;
 
-    QComboBox* runs_ = nullptr;
-    QLabel* runsStatus_ = nullptr;
+    PastRunPicker* runs_ = nullptr;
     QuantComparisonCard* card_ = nullptr;
     QuantErrorChart* errorChart_ = nullptr;
-
-    std::vector<QuantRun> quantRuns_;  // behind runs_, same order
     qint64 shownRun_ = 0;
-    qint64 awaitedRun_ = 0;  // finished run to select once the history shows it ended
-    int awaitRetries_ = 0;
-    int runLoads_ = 0;
-    JobTracker tracker_{this};
 };
 
 }  // namespace sparq::ui

@@ -6,7 +6,6 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -23,6 +22,7 @@
 #include "chartfeed.h"
 #include "jobbridge.h"
 #include "mainwindow.h"
+#include "page_test_support.h"
 #include "quantcomparisoncard.h"
 #include "quanterrorchart.h"
 #include "quanterrorlivechart.h"
@@ -39,8 +39,6 @@ using Card = sparq::ui::QuantComparisonCard;
 using sparq::ui::QuantErrorChart;
 
 namespace {
-
-const char* kDataDir = "/usr/share/datasets/fashion-mnist";
 
 engine::QuantizeResult sampleResult(std::int64_t run, const std::string& mode) {
     engine::QuantizeResult r;
@@ -438,34 +436,19 @@ TEST(QuantizePage, QuantizeViewInTheMainWindow) {
     ASSERT_TRUE(QTest::qWaitFor([&] { return page->logList()->count() == 1; }, 5000));
     EXPECT_TRUE(window.statusBar()->currentMessage().contains("fc1")) << window.statusBar()->currentMessage().toStdString();
 
-    QTest::qWait(100);
-    const QPixmap shot = window.grab();
-    EXPECT_FALSE(shot.isNull());
-    const QByteArray path = qgetenv("SPARQ_QUANTIZE_SCREENSHOT");
-    if (!path.isEmpty()) {
-        EXPECT_TRUE(shot.save(QString::fromLocal8Bit(path))) << path.constData();
-    }
+    sparq::test::saveScreenshot(window, "SPARQ_QUANTIZE_SCREENSHOT");
 }
 
 TEST(QuantizePage, QatJobFromTheFormStreamsErrorsAndFillsTheCard) {
-    if (!QFileInfo(kDataDir).isDir())
-        GTEST_SKIP() << kDataDir << " is missing; run installer/setup-deps.sh to install Fashion-MNIST";
+    SKIP_WITHOUT_FASHION_MNIST();
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), kDataDir, tmp.filePath("runs").toStdString()});
+    ui::Workbench wb(
+        {tmp.filePath("history.db").toStdString(), sparq::test::kFashionMnistDir, tmp.filePath("runs").toStdString()});
     ui::QuantizePage page(&wb);
 
     // A small float model to quantize.
-    engine::TrainSpec small = engine::load_preset("mlp-fashion");
-    engine::set_field(small, "hidden", "32");
-    small.epochs = 1;
-    small.limit_train = 2048;
-    small.limit_test = 256;
-    small.threads = 1;
-    QSignalSpy trained(wb.bridge(), &ui::JobBridge::finished);
-    wb.start(small);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return trained.count() > 0; }, 120000));
-    const auto floatRun = trained.at(0).at(0).value<engine::TrainResult>();
+    const engine::TrainResult floatRun = sparq::test::trainSmallMlp(wb);
     ASSERT_EQ(floatRun.status, engine::JobStatus::Completed) << floatRun.error;
     // The finished run becomes a source.
     ASSERT_TRUE(QTest::qWaitFor([&] { return page.selectTrainedRun(floatRun.run_id); }, 15000));

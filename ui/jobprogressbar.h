@@ -1,0 +1,24 @@
+#pragma once
+// JobProgressBar: where the job of a technique page stands: idle, busy while it starts,
+// epoch and batch from its progress reports, and how it ended.
+#include <QProgressBar>
+#include <QString>
+
+#include "sparq/engine/events.h"
+
+namespace sparq::ui {
+
+class JobProgressBar : public QProgressBar {
+    Q_OBJECT
+public:
+    explicit JobProgressBar(QWidget* parent = nullptr);
+
+    /// A moving bar with `text`, until the next progress report.
+    void showBusy(const QString& text);
+    /// Batches done over all epochs, and the epoch, batch and loss as text.
+    void showProgress(const engine::JobProgress& p);
+    /// Full when the job completed, empty otherwise; the status as text.
+    void showEnded(engine::JobStatus status);
+};
+
+}  // namespace sparq::ui
