@@ -1,5 +1,7 @@
 #include "workbench.h"
 
+#include <exception>
+
 #include "jobbridge.h"
 #include "sparq/engine/errors.h"
 
@@ -16,8 +18,7 @@ Workbench::Workbench(Options options, QObject* parent)
     store_ = profiler::RunStore::open(storeOptions);
     store_->attach(*bus_);
 
-    bridge_ = std::make_unique<JobBridge>();
-    quantizeBridge_ = std::make_unique<JobBridge>();
+    for (Lane& lane : lanes_) lane.bridge = std::make_unique<JobBridge>();
     engine::EngineOptions engineOptions;
     engineOptions.bus = bus_.get();
     engineOptions.store = store_.get();
@@ -26,24 +27,19 @@ Workbench::Workbench(Options options, QObject* parent)
     device_ = QString::fromStdString(engine::Engine::device_name());
 
     // Connected before any page connects, so pages see isRunning() already updated.
-    connect(bridge_.get(), &JobBridge::started, this, [this](qint64 runId, const QString&) {
-        runId_ = runId;
-    });
-    connect(bridge_.get(), &JobBridge::finished, this, [this](const engine::TrainResult& r) {
-        if (r.run_id) runId_ = r.run_id;
-        if (!running_ || kind_ != JobKind::Train) return;
-        running_ = false;
-        emit runningChanged(false);
-    });
-    connect(quantizeBridge_.get(), &JobBridge::started, this, [this](qint64 runId, const QString&) {
-        quantizeRunId_ = runId;
-    });
-    connect(quantizeBridge_.get(), &JobBridge::finished, this, [this](const engine::TrainResult& r) {
-        if (r.run_id) quantizeRunId_ = r.run_id;
-        if (!running_ || kind_ != JobKind::Quantize) return;
-        running_ = false;
-        emit runningChanged(false);
-    });
+    for (std::size_t k = 0; k < kKinds; ++k) {
+        const auto kind = JobKind(k);
+        Lane& lane = lanes_[k];
+        connect(lane.bridge.get(), &JobBridge::started, this, [&lane](qint64 runId, const QString&) {
+            lane.runId = runId;
+        });
+        connect(lane.bridge.get(), &JobBridge::finished, this, [this, &lane, kind](const engine::TrainResult& r) {
+            if (r.run_id) lane.runId = r.run_id;
+            if (!running_ || kind_ != kind) return;
+            running_ = false;
+            emit runningChanged(false);
+        });
+    }
 }
 
 Workbench::~Workbench() {
@@ -51,39 +47,64 @@ Workbench::~Workbench() {
     if (store_) store_->detach();
 }
 
-void Workbench::start(engine::TrainSpec spec) {
+template <typename Spec, typename Submit>
+void Workbench::launch(JobKind kind, Spec spec, Spec& current, Submit submit) {
     if (running_) throw engine::ConfigError("a job is already running; stop it first");
     if (spec.data_dir.empty()) spec.data_dir = options_.dataDir;
     engine::validate(spec);
-    job_ = engine_->submit(spec, *bridge_);
-    kind_ = JobKind::Train;
-    spec_ = std::move(spec);
-    runId_ = job_.run_id();
+    Lane& lane = lanes_[std::size_t(kind)];
+    job_ = submit(spec, *lane.bridge);
+    kind_ = kind;
+    current = std::move(spec);
+    lane.runId = job_.run_id();
     running_ = true;
     emit runningChanged(true);
+}
+
+void Workbench::start(engine::TrainSpec spec) {
+    launch(JobKind::Train, std::move(spec), spec_,
+           [this](const engine::TrainSpec& s, JobBridge& sink) { return engine_->submit(s, sink); });
 }
 
 void Workbench::startQuantize(engine::QuantizeSpec spec) {
-    if (running_) throw engine::ConfigError("a job is already running; stop it first");
-    if (spec.data_dir.empty()) spec.data_dir = options_.dataDir;
-    engine::validate(spec);
-    job_ = engine_->submit_quantize(spec, *quantizeBridge_);
-    kind_ = JobKind::Quantize;
-    quantizeSpec_ = std::move(spec);
-    quantizeRunId_ = job_.run_id();
-    running_ = true;
-    emit runningChanged(true);
+    launch(JobKind::Quantize, std::move(spec), quantizeSpec_,
+           [this](const engine::QuantizeSpec& s, JobBridge& sink) { return engine_->submit_quantize(s, sink); });
+}
+
+void Workbench::startDistill(engine::DistillSpec spec) {
+    launch(JobKind::Distill, std::move(spec), distillSpec_,
+           [this](const engine::DistillSpec& s, JobBridge& sink) { return engine_->submit_distill(s, sink); });
+}
+
+QString Workbench::validationError(const engine::DistillSpec& spec) {
+    try {
+        engine::validate(spec);
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+    return {};
 }
 
 QString Workbench::currentJobName() const {
-    if (kind_ == JobKind::Train)
+    switch (kind_) {
+    case JobKind::Train:
         return QString::fromStdString(spec_.preset.empty() ? spec_.name : spec_.preset);
-    // The name the engine gives the run when the spec has none.
-    const engine::QuantizeSpec& q = quantizeSpec_;
-    if (!q.name.empty()) return QString::fromStdString(q.name);
-    return QStringLiteral("%1 int8 %2")
-        .arg(q.checkpoint.empty() ? QString::fromStdString(q.preset) : QStringLiteral("checkpoint"),
-             QString::fromStdString(q.mode));
+    case JobKind::Quantize: {
+        // The name the engine gives the run when the spec has none.
+        const engine::QuantizeSpec& q = quantizeSpec_;
+        if (!q.name.empty()) return QString::fromStdString(q.name);
+        return QStringLiteral("%1 int8 %2")
+            .arg(q.checkpoint.empty() ? QString::fromStdString(q.preset) : QStringLiteral("checkpoint"),
+                 QString::fromStdString(q.mode));
+    }
+    case JobKind::Distill: {
+        const engine::DistillSpec& d = distillSpec_;
+        return QStringLiteral("%1 from %2")
+            .arg(QString::fromStdString(d.student_preset),
+                 d.teacher_checkpoint.empty() ? QString::fromStdString(d.teacher_preset) : QStringLiteral("checkpoint"));
+    }
+    }
+    return {};
 }
 
 void Workbench::stop() {

@@ -1,14 +1,16 @@
 #pragma once
 // Workbench: the GUI's core objects in one place. It owns the metric bus, the run history
 // (opened once, at start-up) and the engine, plus the JobBridges through which the job it
-// runs reports back (one for training jobs, one for quantization jobs). It runs one job at a
-// time. Pages get it by pointer; it is not a widget.
+// runs reports back (one per kind of job: training, quantization, distillation). It runs one
+// job at a time. Pages get it by pointer; it is not a widget.
+#include <array>
 #include <memory>
 #include <string>
 
 #include <QObject>
 #include <QString>
 
+#include "sparq/engine/distill.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
@@ -22,7 +24,7 @@ class JobBridge;
 class Workbench : public QObject {
     Q_OBJECT
 public:
-    enum class JobKind { Train, Quantize };
+    enum class JobKind { Train, Quantize, Distill };
 
     struct Options {
         std::string dbPath;         // history database; empty = profiler::default_db_path()
@@ -38,9 +40,12 @@ public:
     profiler::RunStore& store() { return *store_; }
     engine::Engine& engine() { return *engine_; }
     /// Reports of training jobs.
-    JobBridge* bridge() const { return bridge_.get(); }
+    JobBridge* bridge() const { return bridgeOf(JobKind::Train); }
     /// Reports of quantization jobs.
-    JobBridge* quantizeBridge() const { return quantizeBridge_.get(); }
+    JobBridge* quantizeBridge() const { return bridgeOf(JobKind::Quantize); }
+    /// Reports of distillation jobs (the teacher's training included).
+    JobBridge* distillBridge() const { return bridgeOf(JobKind::Distill); }
+    JobBridge* bridgeOf(JobKind kind) const { return lanes_[std::size_t(kind)].bridge.get(); }
 
     const std::string& dbPath() const { return options_.dbPath; }
     const std::string& dataDir() const { return options_.dataDir; }
@@ -54,6 +59,12 @@ public:
     /// Submits a quantization job; reports arrive through quantizeBridge(). Fills in the
     /// data folder like start(). Throws engine::ConfigError when it cannot be submitted.
     void startQuantize(engine::QuantizeSpec spec);
+    /// Submits a distillation job; reports arrive through distillBridge(). Fills in the data
+    /// folder like start(). Throws engine::ConfigError when it cannot be submitted.
+    void startDistill(engine::DistillSpec spec);
+    /// The engine's objection to a distillation spec (engine::validate), or an empty string
+    /// when it would be accepted.
+    static QString validationError(const engine::DistillSpec& spec);
     /// Asks the running job to stop (it ends as cancelled within a batch).
     void stop();
     /// True while a job of either kind runs.
@@ -65,35 +76,51 @@ public:
     /// The spec of the running (or last) training job.
     const engine::TrainSpec& currentSpec() const { return spec_; }
     /// Run id of the running (or last) training job; 0 before its start is reported.
-    qint64 currentRun() const { return runId_; }
+    qint64 currentRun() const { return runOf(JobKind::Train); }
     /// The spec of the running (or last) quantization job.
     const engine::QuantizeSpec& currentQuantizeSpec() const { return quantizeSpec_; }
     /// Run id of the running (or last) quantization job; 0 before its start is reported.
-    qint64 currentQuantizeRun() const { return quantizeRunId_; }
+    qint64 currentQuantizeRun() const { return runOf(JobKind::Quantize); }
+    /// The spec of the running (or last) distillation job.
+    const engine::DistillSpec& currentDistillSpec() const { return distillSpec_; }
+    /// Run id of the running (or last) distillation job; 0 before its start is reported.
+    qint64 currentDistillRun() const { return runOf(JobKind::Distill); }
+    /// Run id of the running (or last) job of a kind; 0 before its start is reported.
+    qint64 runOf(JobKind kind) const { return lanes_[std::size_t(kind)].runId; }
     /// What the running (or last) job is, for a status line: "mlp-fashion",
-    /// "mlp-fashion int8 qat".
+    /// "mlp-fashion int8 qat", "student-fashion from cnn-fashion".
     QString currentJobName() const;
 
 signals:
     void runningChanged(bool running);
 
 private:
+    // Each kind of job reports through its own bridge and keeps its last run id.
+    struct Lane {
+        std::unique_ptr<JobBridge> bridge;
+        qint64 runId = 0;
+    };
+    static constexpr std::size_t kKinds = 3;
+
+    /// Checks and submits a job of `kind` (`submit` hands it to the engine), keeping its
+    /// spec in `current` before runningChanged goes out.
+    template <typename Spec, typename Submit>
+    void launch(JobKind kind, Spec spec, Spec& current, Submit submit);
+
     Options options_;
     QString device_;
-    // Destruction runs bottom-up: the engine (joining its jobs) goes before the bridge its
+    // Destruction runs bottom-up: the engine (joining its jobs) goes before the bridges its
     // jobs report to, the store detaches before the bus it listens to is gone.
     std::unique_ptr<profiler::MetricBus> bus_;
     std::unique_ptr<profiler::RunStore> store_;
-    std::unique_ptr<JobBridge> bridge_;
-    std::unique_ptr<JobBridge> quantizeBridge_;
+    std::array<Lane, kKinds> lanes_;
     std::unique_ptr<engine::Engine> engine_;
 
     engine::JobHandle job_;
     JobKind kind_ = JobKind::Train;
     engine::TrainSpec spec_;
-    qint64 runId_ = 0;
     engine::QuantizeSpec quantizeSpec_;
-    qint64 quantizeRunId_ = 0;
+    engine::DistillSpec distillSpec_;
     bool running_ = false;
 };
 
