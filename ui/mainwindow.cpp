@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include <utility>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -17,6 +19,7 @@
 #include <QStatusBar>
 #include <QStyle>
 
+#include "distillpage.h"
 #include "historypage.h"
 #include "jobbridge.h"
 #include "launcherpage.h"
@@ -55,6 +58,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         {QT_TR_NOOP("History"), QStyle::SP_FileDialogDetailedView, "Ctrl+3"},
         {QT_TR_NOOP("Sparsity"), QStyle::SP_FileDialogContentsView, "Ctrl+4"},
         {QT_TR_NOOP("Quantize"), QStyle::SP_DriveHDIcon, "Ctrl+5"},
+        {QT_TR_NOOP("Distill"), QStyle::SP_ArrowDown, "Ctrl+6"},
     };
     for (const Entry& e : entries) {
         auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
@@ -68,11 +72,13 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     history_ = new HistoryPage(workbench_, stack_);
     sparsity_ = new SparsityPage(workbench_, stack_);
     quantize_ = new QuantizePage(workbench_, stack_);
+    distill_ = new DistillPage(workbench_, stack_);
     stack_->addWidget(launcher_);
     stack_->addWidget(live_);
     stack_->addWidget(history_);
     stack_->addWidget(sparsity_);
     stack_->addWidget(quantize_);
+    stack_->addWidget(distill_);
 
     auto* central = new QWidget(this);
     auto* layout = new QHBoxLayout(central);
@@ -106,10 +112,14 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::started, this, &MainWindow::onStarted);
     connect(bridge, &JobBridge::progress, this, &MainWindow::onProgress);
     connect(bridge, &JobBridge::finished, this, &MainWindow::onFinished);
-    JobBridge* quantizeBridge = workbench_->quantizeBridge();
-    connect(quantizeBridge, &JobBridge::started, this, &MainWindow::onStarted);
-    connect(quantizeBridge, &JobBridge::progress, this, &MainWindow::onQuantizeProgress);
-    connect(quantizeBridge, &JobBridge::finished, this, &MainWindow::onQuantizeFinished);
+    const std::pair<JobBridge*, QString> techniques[] = {{workbench_->quantizeBridge(), tr("INT8")},
+                                                         {workbench_->distillBridge(), tr("student")}};
+    for (const auto& [techniqueBridge, accuracyName] : techniques) {
+        connect(techniqueBridge, &JobBridge::started, this, &MainWindow::onStarted);
+        connect(techniqueBridge, &JobBridge::progress, this, &MainWindow::onTechniqueProgress);
+        connect(techniqueBridge, &JobBridge::finished, this,
+                [this, name = accuracyName](const engine::TrainResult& r) { onTechniqueFinished(r, name); });
+    }
     connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
     connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
     connect(sparsity_, &SparsityPage::alertRaised, this, [this](const QString& message) {
@@ -140,10 +150,12 @@ void MainWindow::createActions() {
 
     QMenu* job = menuBar()->addMenu(tr("&Job"));
     // Start runs the job of the page on show: the quantization form on the Quantize view, the
-    // launcher's job everywhere else.
+    // distillation form on the Distill view, the launcher's job everywhere else.
     startAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, [this] {
         if (currentView() == QuantizeView)
             quantize_->startJob();
+        else if (currentView() == DistillView)
+            distill_->startJob();
         else
             launcher_->startJob();
     });
@@ -155,7 +167,7 @@ void MainWindow::createActions() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History"),
-                                    QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize")};
+                                    QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize"), QT_TR_NOOP("&Distill")};
     for (int v = 0; v < ViewCount; ++v) {
         QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));
@@ -184,7 +196,7 @@ void MainWindow::onStarted(qint64 runId, const QString& device) {
     jobLabel_->setText(tr("Run %1 · %2 · starting on %3").arg(runId).arg(workbench_->currentJobName(), device));
 }
 
-void MainWindow::onQuantizeProgress(const engine::JobProgress& p) {
+void MainWindow::onTechniqueProgress(const engine::JobProgress& p) {
     jobLabel_->setText(tr("Run %1 · %2 · epoch %3/%4 · batch %5/%6")
                            .arg(p.run_id)
                            .arg(workbench_->currentJobName())
@@ -194,17 +206,17 @@ void MainWindow::onQuantizeProgress(const engine::JobProgress& p) {
                            .arg(p.batches));
 }
 
-void MainWindow::onQuantizeFinished(const engine::TrainResult& r) {
+void MainWindow::onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName) {
     const QString status = QString::fromUtf8(engine::to_string(r.status));
     jobLabel_->setText(tr("Idle · run %1 %2").arg(r.run_id).arg(status));
     if (r.status == engine::JobStatus::Failed) {
         statusBar()->showMessage(tr("Run %1 failed").arg(r.run_id));
         showJobFailed(r.run_id, QString::fromStdString(r.error));
     } else if (r.status == engine::JobStatus::Completed) {
-        statusBar()->showMessage(tr("Run %1 completed: INT8 test accuracy %2, %3")
+        statusBar()->showMessage(tr("Run %1 completed: %2 test accuracy %3, %4")
                                      .arg(r.run_id)
-                                     .arg(RunTableModel::formatAccuracy(r.test_accuracy))
-                                     .arg(RunTableModel::formatDuration(r.wall_s)));
+                                     .arg(accuracyName, RunTableModel::formatAccuracy(r.test_accuracy),
+                                          RunTableModel::formatDuration(r.wall_s)));
     } else {
         statusBar()->showMessage(tr("Run %1 %2").arg(r.run_id).arg(status));
     }

@@ -1,6 +1,6 @@
 #pragma once
-// MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize), the views in a
-// stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
+// MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize, Distill), the
+// views in a stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
 #include <QMainWindow>
 
 #include "sparq/engine/events.h"
@@ -12,6 +12,7 @@ class QStackedWidget;
 
 namespace sparq::ui {
 
+class DistillPage;
 class HistoryPage;
 class LauncherPage;
 class LivePage;
@@ -22,7 +23,7 @@ class Workbench;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum View { LaunchView, LiveView, HistoryView, SparsityView, QuantizeView, ViewCount };
+    enum View { LaunchView, LiveView, HistoryView, SparsityView, QuantizeView, DistillView, ViewCount };
 
     explicit MainWindow(Workbench* workbench, QWidget* parent = nullptr);
 
@@ -31,6 +32,7 @@ public:
     HistoryPage* historyPage() const { return history_; }
     SparsityPage* sparsityPage() const { return sparsity_; }
     QuantizePage* quantizePage() const { return quantize_; }
+    DistillPage* distillPage() const { return distill_; }
     View currentView() const;
     /// The text of the status bar's job indicator.
     QString jobStatusText() const;
@@ -46,8 +48,10 @@ private:
     void onStarted(qint64 runId, const QString& device);
     void onProgress(const engine::JobProgress& p);
     void onFinished(const engine::TrainResult& r);
-    void onQuantizeProgress(const engine::JobProgress& p);
-    void onQuantizeFinished(const engine::TrainResult& r);
+    /// Progress and end of a quantization or distillation job; `accuracyName` says whose test
+    /// accuracy the result carries ("INT8", "student").
+    void onTechniqueProgress(const engine::JobProgress& p);
+    void onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName);
     void onRunningChanged(bool running);
     void showJobFailed(qint64 runId, const QString& error);
 
@@ -59,6 +63,7 @@ private:
     HistoryPage* history_ = nullptr;
     SparsityPage* sparsity_ = nullptr;
     QuantizePage* quantize_ = nullptr;
+    DistillPage* distill_ = nullptr;
     QLabel* jobLabel_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QAction* startAction_ = nullptr;
