@@ -15,9 +15,9 @@ namespace sparq::cli {
 namespace {
 
 // A flag's text as a JSON value: numbers and lists stay numbers and lists ("[256,256]",
-// "256,256"), anything else is a string.
+// "256,256"), anything else is a string ("true" too: no continual field is a boolean).
 nlohmann::json flag_value(const std::string& text) {
-    if (auto j = nlohmann::json::parse(text, nullptr, false); !j.is_discarded()) return j;
+    if (auto j = nlohmann::json::parse(text, nullptr, false); j.is_number() || j.is_array()) return j;
     if (text.find(',') != std::string::npos) {
         if (auto j = nlohmann::json::parse("[" + text + "]", nullptr, false); !j.is_discarded()) return j;
     }

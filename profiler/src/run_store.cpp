@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -134,6 +135,9 @@ struct RunStore::Impl final : MetricSubscriber {
                     "INSERT INTO metrics(run_id, series_id, step, time_ns, value) "
                     "VALUES(?,?,?,?,?)");
                 for (const Sample& s : samples) {
+                    // NaN would bind as NULL and fail the whole batch; a diverged series
+                    // shows as a gap instead.
+                    if (!std::isfinite(s.value)) continue;
                     ins.bind(1, std::int64_t(s.run))
                         .bind(2, series_db_id(s.series))
                         .bind(3, s.step)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -77,6 +78,30 @@ TEST(RunStore, CreatesSchemaAndRecordsARun) {
     ASSERT_EQ(arts.size(), 1u);
     EXPECT_EQ(arts[0].bytes, 1234);
     EXPECT_EQ(sqlite_scalar(db, "PRAGMA journal_mode"), "wal");
+}
+
+TEST(RunStore, ANonFiniteSampleIsSkippedAndLosesNothingElse) {
+    TempDir dir;
+    const std::string db = dir.file("history.db");
+    MetricBus bus;
+    {
+        auto store = RunStore::open({db});
+        store->attach(bus);
+        const RunId id = store->create_run({"diverged", "train", "", "{}"});
+        Producer out = bus.make_producer();
+        const SeriesId loss = bus.series().intern("train/loss");
+        for (int i = 0; i < 10; ++i)
+            out.publish(id, loss, i, i == 4 ? std::nan("") : i == 6 ? HUGE_VAL : double(i));
+        store->finish_run(id, "failed", "{}", std::nullopt);
+        store->detach();
+    }
+    RunReader reader(db);
+    const auto runs = reader.list_runs();
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, "failed");  // the run's end, committed beside the NaN, is there
+    const auto series = reader.load_series(runs[0].id, {"train/loss"});
+    ASSERT_EQ(series.size(), 1u);
+    EXPECT_EQ(series[0].step, (std::vector<std::int64_t>{0, 1, 2, 3, 5, 7, 8, 9}));
 }
 
 TEST(RunStore, RejectsAForeignSqliteFile) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "continual/ewc.h"
@@ -247,6 +248,10 @@ ContinualRun run_method(const ContinualSpec& s, const TaskSet& tasks, const data
                 }
                 opt->step();
                 const double l = loss.item<double>();
+                if (!std::isfinite(l))
+                    throw std::runtime_error(std::string("continual: ") + to_string(method) + " diverged on task " +
+                                      std::to_string(t + 1) + " (the loss is " + std::to_string(l) +
+                                      "); lower lambda or lr");
                 pg.put("loss", step, l);
                 loss_sum += l;
                 ++batches;

@@ -19,9 +19,9 @@ struct ContinualSpec {
     int tasks = 10;                      // permuted: any count; split: 5 (two classes each)
     std::uint64_t task_seed = 1;         // seeds the pixel permutations
     // The network and its optimizer (the same for every method).
-    std::vector<int> hidden{256, 256};
-    std::string optimizer = "sgd";       // sgd | adam; a fresh optimizer for every task
-    double lr = 0.01;
+    std::vector<int> hidden{512, 512};
+    std::string optimizer = "adam";      // adam | sgd; a fresh optimizer for every task
+    double lr = 0.001;
     double momentum = 0.9;
     int batch_size = 128;
     int epochs_per_task = 1;
