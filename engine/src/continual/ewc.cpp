@@ -8,6 +8,8 @@ namespace sparq::engine::continual {
 
 namespace {
 
+constexpr double kFisherFloor = 1e-20;
+
 void add_squared(std::vector<torch::Tensor>& acc, const std::vector<torch::Tensor>& grads, double weight) {
     for (std::size_t p = 0; p < acc.size(); ++p) acc[p].add_(grads[p].square(), weight);
 }
@@ -92,6 +94,9 @@ void Ewc::consolidate(const std::vector<torch::Tensor>& params, std::vector<torc
         for (std::size_t i = 0; i < fisher.size(); ++i) fisher[i].add_(terms_[0].fisher[i], gamma_);
         terms_.clear();
     }
+    // Entries this small protect nothing, and as squares of tiny gradients many are
+    // denormal floats, whose products run about a hundred times slower on x86.
+    for (auto& f : fisher) f.masked_fill_(f.lt(kFisherFloor), 0.0);
     t.fisher = std::move(fisher);
     // The gradient's running sums: per task A += F_k, B += F_k theta*_k; online the one
     // merged term is all there is.
