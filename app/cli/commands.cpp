@@ -23,6 +23,8 @@ namespace {
 std::atomic<int> g_interrupts{0};
 extern "C" void on_sigint(int) { g_interrupts.fetch_add(1); }
 
+}  // namespace
+
 std::string db_or_default(const std::string& db) {
     return db.empty() ? profiler::default_db_path() : db;
 }
@@ -34,8 +36,6 @@ std::string local_time(std::int64_t wall_ns) {
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
     return buf;
 }
-
-}  // namespace
 
 void print_error(const std::string& message) {
     std::string one_line = message;
@@ -96,35 +96,6 @@ int run_train(engine::TrainSpec spec, const TrainOptions& o) {
     return r.status == engine::JobStatus::Cancelled ? 130 : 0;
 }
 
-int run_history_list(const HistoryOptions& o) {
-    const std::string db = db_or_default(o.db);
-    profiler::RunReader reader(db);
-    const auto runs = reader.list_runs(o.limit);
-    if (o.json) {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& r : runs) {
-            nlohmann::json j = {{"run_id", r.id},         {"name", r.name},
-                                {"kind", r.kind},         {"preset", r.preset},
-                                {"status", r.status},     {"started_ns", r.started_ns},
-                                {"ended_ns", r.ended_ns}, {"duration_s", r.duration_s()}};
-            j["test_accuracy"] = r.test_accuracy ? nlohmann::json(*r.test_accuracy) : nlohmann::json();
-            arr.push_back(j);
-        }
-        std::printf("%s\n", nlohmann::json{{"db", db}, {"runs", arr}}.dump().c_str());
-        return 0;
-    }
-    std::printf("%-6s %-20s %-16s %-12s %-9s %-9s %s\n", "ID", "NAME", "PRESET", "STATUS",
-                "ACCURACY", "DURATION", "STARTED");
-    for (const auto& r : runs) {
-        char acc[16] = "-";
-        if (r.test_accuracy) std::snprintf(acc, sizeof acc, "%.4f", *r.test_accuracy);
-        std::printf("%-6lld %-20.20s %-16.16s %-12s %-9s %8.1fs %s\n", (long long)r.id,
-                    r.name.c_str(), r.preset.c_str(), r.status.c_str(), acc, r.duration_s(),
-                    local_time(r.started_ns).c_str());
-    }
-    if (runs.empty()) std::printf("(no runs in %s)\n", db.c_str());
-    return 0;
-}
 
 int run_sparsity_sweep(const SweepOptions& o) {
     std::string checkpoint = o.checkpoint;

@@ -43,12 +43,33 @@ struct TrainOptions {
 /// Runs a training job to completion; Ctrl-C cancels it (keeping its last checkpoint).
 int run_train(engine::TrainSpec spec, const TrainOptions& o);
 
+/// The --db value, or the default history database.
+std::string db_or_default(const std::string& db);
+/// "YYYY-MM-DD HH:MM:SS" in local time; "-" for 0.
+std::string local_time(std::int64_t wall_ns);
+
 struct HistoryOptions {
     std::string db;
     bool json = false;
     int limit = 0;
+    // list filters (the GUI's): kind, status, a tag-free text search over names, presets,
+    // configurations and summaries, and a start date range (YYYY-MM-DD, inclusive)
+    std::string kind, status, search, since, until;
+    std::vector<std::int64_t> runs;   // show | compare | diff | export | delete
+    bool all = false;                 // diff: every key, not only those that differ
+    std::string format = "json";      // export: json | csv
+    bool series = false;              // export: the runs' samples too
+    std::string out;                  // export: file (default standard output)
 };
 int run_history_list(const HistoryOptions& o);
+/// One run: record, configuration, summary, series with point counts, events, artifacts.
+int run_history_show(const HistoryOptions& o);
+/// Runs side by side: status, accuracy, duration and every numeric summary key.
+int run_history_compare(const HistoryOptions& o);
+/// Configuration keys whose values differ between the runs (all keys with `all`).
+int run_history_diff(const HistoryOptions& o);
+int run_history_export(const HistoryOptions& o);
+int run_history_delete(const HistoryOptions& o);
 
 struct BenchTrainOptions {
     std::string preset = "mlp-fashion";

@@ -62,6 +62,28 @@ int main(int argc, char** argv) {
     hlist->add_option("--db", ho.db, "history database");
     hlist->add_option("--limit", ho.limit, "at most N runs");
     hlist->add_flag("--json", ho.json, "print one JSON object");
+    hlist->add_option("--kind", ho.kind, "only runs of this kind (train, quantize, distill, continual, ...)");
+    hlist->add_option("--status", ho.status, "only runs with this status");
+    hlist->add_option("--search", ho.search, "text in the name, preset, configuration or summary");
+    hlist->add_option("--since", ho.since, "started on or after this date (YYYY-MM-DD)");
+    hlist->add_option("--until", ho.until, "started on or before this date (YYYY-MM-DD)");
+    auto* hshow = history->add_subcommand("show", "one run: configuration, summary, series, events, artifacts");
+    auto* hcompare = history->add_subcommand("compare", "runs side by side: status, duration, summary metrics");
+    auto* hdiff = history->add_subcommand("diff", "the configuration keys that differ between runs");
+    auto* hexport = history->add_subcommand("export", "runs (and their samples) as JSON or CSV");
+    auto* hdelete = history->add_subcommand("delete", "delete runs and everything recorded for them");
+    for (auto* sub : {hshow, hcompare, hdiff, hexport, hdelete}) {
+        sub->add_option("runs", ho.runs, "run ids")->required(sub != hexport);
+        sub->add_option("--db", ho.db, "history database");
+        sub->add_flag("--json", ho.json, "print one JSON object");
+    }
+    hdiff->add_flag("--all", ho.all, "every key, not only those that differ");
+    hexport->add_option("--format", ho.format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
+    hexport->add_flag("--series", ho.series, "the runs' samples too (CSV: one row per sample)");
+    hexport->add_option("--out", ho.out, "file to write (default: standard output)");
+    hexport->add_option("--kind", ho.kind, "without run ids: runs of this kind");
+    hexport->add_option("--status", ho.status, "without run ids: runs with this status");
+    hexport->add_option("--search", ho.search, "without run ids: runs whose text contains this");
 
     // bench
     auto* bench = app.add_subcommand("bench", "measure engine performance");
@@ -236,6 +258,11 @@ int main(int argc, char** argv) {
             return cli::run_train(spec, to);
         }
         if (hlist->parsed()) return cli::run_history_list(ho);
+        if (hshow->parsed()) return cli::run_history_show(ho);
+        if (hcompare->parsed()) return cli::run_history_compare(ho);
+        if (hdiff->parsed()) return cli::run_history_diff(ho);
+        if (hexport->parsed()) return cli::run_history_export(ho);
+        if (hdelete->parsed()) return cli::run_history_delete(ho);
         if (btrain->parsed()) return cli::run_bench_train(bo);
         if (bsparse->parsed()) return cli::run_bench_sparse(so);
         if (sweep->parsed()) return cli::run_sparsity_sweep(wo);

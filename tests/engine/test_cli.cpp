@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -135,4 +136,74 @@ TEST(Cli, QuantizeRejectsBadInput) {
     r = run("quantize --mode int4", dir);
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.err.find("mode"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ContinualJsonAndTheHistoryCommands) {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+        GTEST_SKIP() << "Fashion-MNIST not installed";
+    TempDir dir;
+    const std::string db = dir.file("h.db");
+    const std::string small = "continual --tasks 2 --limit-train 600 --limit-test 200 --hidden 32 --threads 1 --db " + db;
+    const Result a = run(small + " --lambda 5 --json", dir);
+    ASSERT_EQ(a.code, 0) << a.err;
+    const auto ja = last_line_json(a.out);
+    for (const char* key : {"tasks", "ewc_average_accuracy", "ewc_retention", "finetune_average_accuracy",
+                            "finetune_retention", "accuracy_matrix", "lambda"})
+        EXPECT_TRUE(ja.contains(key)) << key;
+    EXPECT_EQ(ja["tasks"], 2);
+    EXPECT_EQ(ja["lambda"], 5.0);
+    ASSERT_EQ(ja["accuracy_matrix"].size(), 2u);
+    EXPECT_EQ(ja["accuracy_matrix"][1].size(), 2u);
+    EXPECT_GT(ja["ewc_average_accuracy"].get<double>(), 0.3);
+    EXPECT_TRUE(ja["finetune_average_accuracy"].is_number());
+    const Result b = run(small + " --lambda 50 --baseline none --json", dir);
+    ASSERT_EQ(b.code, 0) << b.err;
+    const auto jb = last_line_json(b.out);
+    EXPECT_TRUE(jb["finetune_average_accuracy"].is_null());
+    const std::string ida = std::to_string(ja["run_id"].get<long long>()), idb = std::to_string(jb["run_id"].get<long long>());
+
+    // diff: exactly the two settings that differ.
+    const Result d = run("history diff " + ida + " " + idb + " --db " + db + " --json", dir);
+    ASSERT_EQ(d.code, 0) << d.err;
+    const auto jd = last_line_json(d.out);
+    std::vector<std::string> keys;
+    for (const auto& row : jd["differences"]) keys.push_back(row["key"]);
+    EXPECT_EQ(keys, (std::vector<std::string>{"baseline", "lambda"}));
+    EXPECT_EQ(jd["differences"][1]["values"][0], 5.0);
+
+    const Result s = run("history show " + ida + " --db " + db + " --json", dir);
+    ASSERT_EQ(s.code, 0) << s.err;
+    const auto js = last_line_json(s.out);
+    EXPECT_EQ(js["kind"], "continual");
+    EXPECT_EQ(js["config"]["lambda"], 5.0);
+    EXPECT_EQ(js["summary"]["ewc_average_accuracy"], ja["ewc_average_accuracy"]);
+    bool has_matrix = false;
+    for (const auto& series : js["series"]) has_matrix |= series["name"] == "continual/ewc/matrix/task1";
+    EXPECT_TRUE(has_matrix);
+
+    const Result c = run("history compare " + ida + " " + idb + " --db " + db + " --json", dir);
+    ASSERT_EQ(c.code, 0) << c.err;
+    const auto jc = last_line_json(c.out);
+    EXPECT_EQ(jc["runs"][0]["metrics"]["ewc_average_accuracy"], ja["ewc_average_accuracy"]);
+    EXPECT_EQ(jc["runs"][1]["metrics"]["lambda"], 50.0);
+
+    const Result e = run("history export " + ida + " " + idb + " --format csv --db " + db, dir);
+    ASSERT_EQ(e.code, 0) << e.err;
+    EXPECT_EQ(std::count(e.out.begin(), e.out.end(), '\n'), 3) << e.out;
+    EXPECT_NE(e.out.find("config.lambda"), std::string::npos);
+    EXPECT_NE(e.out.find("summary.ewc_retention"), std::string::npos);
+
+    const Result kinds = run("history list --kind continual --db " + db + " --json", dir);
+    EXPECT_EQ(last_line_json(kinds.out)["runs"].size(), 2u);
+    const Result none = run("history list --kind train --db " + db + " --json", dir);
+    EXPECT_EQ(last_line_json(none.out)["runs"].size(), 0u);
+
+    const Result del = run("history delete " + ida + " --db " + db, dir);
+    ASSERT_EQ(del.code, 0) << del.err;
+    const Result left = run("history list --db " + db + " --json", dir);
+    ASSERT_EQ(last_line_json(left.out)["runs"].size(), 1u);
+    EXPECT_EQ(last_line_json(left.out)["runs"][0]["run_id"], jb["run_id"]);
+    const Result gone = run("history show " + ida + " --db " + db, dir);
+    EXPECT_EQ(gone.code, 2);
+    EXPECT_NE(gone.err.find("no run " + ida), std::string::npos) << gone.err;
 }

@@ -1,0 +1,318 @@
+// sparq-cli history list | show | compare | diff | export | delete.
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "commands.h"
+#include "sparq/engine/errors.h"
+#include "sparq/profiler/compare.h"
+#include "sparq/profiler/history_edit.h"
+
+namespace sparq::cli {
+
+using nlohmann::json;
+
+namespace {
+
+json parse_or_empty(const std::string& text) {
+    auto j = json::parse(text, nullptr, false);
+    return j.is_discarded() ? json::object() : j;
+}
+
+json accuracy_json(const profiler::RunRecord& r) {
+    return r.test_accuracy ? json(*r.test_accuracy) : json();
+}
+
+json record_json(const profiler::RunRecord& r) {
+    return {{"run_id", r.id},         {"name", r.name},
+            {"kind", r.kind},         {"preset", r.preset},
+            {"status", r.status},     {"started_ns", r.started_ns},
+            {"ended_ns", r.ended_ns}, {"duration_s", r.duration_s()},
+            {"host", r.host},         {"build", r.build},
+            {"test_accuracy", accuracy_json(r)}};
+}
+
+// Midnight (local time) of a YYYY-MM-DD date, in wall-clock nanoseconds.
+std::int64_t date_ns(const std::string& date, const char* flag) {
+    std::tm tm{};
+    std::istringstream in(date);
+    in >> std::get_time(&tm, "%Y-%m-%d");
+    if (in.fail()) throw engine::ConfigError(std::string(flag) + " expects a date as YYYY-MM-DD, got '" + date + "'");
+    tm.tm_isdst = -1;
+    return std::int64_t(std::mktime(&tm)) * 1000000000;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    auto lower = [](std::string s) {
+        for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+    return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+std::vector<profiler::RunRecord> filtered_runs(const profiler::RunReader& reader, const HistoryOptions& o) {
+    const std::int64_t since = o.since.empty() ? 0 : date_ns(o.since, "--since");
+    const std::int64_t until = o.until.empty() ? 0 : date_ns(o.until, "--until") + 86400ll * 1000000000;
+    std::vector<profiler::RunRecord> out;
+    for (auto& r : reader.list_runs()) {
+        if (!o.kind.empty() && r.kind != o.kind) continue;
+        if (!o.status.empty() && r.status != o.status) continue;
+        if (since && r.created_ns < since) continue;
+        if (until && r.created_ns >= until) continue;
+        if (!o.search.empty() && !contains(r.name, o.search) && !contains(r.preset, o.search) &&
+            !contains(r.config_json, o.search) && !contains(r.summary_json, o.search))
+            continue;
+        out.push_back(std::move(r));
+        if (o.limit > 0 && int(out.size()) >= o.limit) break;
+    }
+    return out;
+}
+
+// The runs named on the command line, in that order; an unknown id is an error.
+std::vector<profiler::RunRecord> named_runs(const profiler::RunReader& reader, const HistoryOptions& o,
+                                            std::size_t at_least) {
+    if (o.runs.size() < at_least)
+        throw engine::ConfigError("name at least " + std::to_string(at_least) + " run id" + (at_least > 1 ? "s" : ""));
+    std::vector<profiler::RunRecord> out;
+    for (std::int64_t id : o.runs) {
+        auto r = reader.run(id);
+        if (!r) throw engine::ConfigError("no run " + std::to_string(id) + " in " + db_or_default(o.db));
+        out.push_back(std::move(*r));
+    }
+    return out;
+}
+
+std::string cell(const std::optional<std::string>& v) { return v ? *v : "(absent)"; }
+
+// A CSV field: quoted when it holds a separator, a quote or a line break.
+std::string csv(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// The numeric leaves of every run's summary, as columns.
+std::vector<std::string> numeric_summary_keys(const std::vector<profiler::RunRecord>& runs) {
+    std::set<std::string> keys;
+    for (const auto& r : runs) {
+        const auto j = parse_or_empty(r.summary_json);
+        if (!j.is_object()) continue;
+        for (const auto& [k, v] : j.items())
+            if (v.is_number() && k != "run_id") keys.insert(k);
+    }
+    return {keys.begin(), keys.end()};
+}
+
+}  // namespace
+
+int run_history_list(const HistoryOptions& o) {
+    const std::string db = db_or_default(o.db);
+    profiler::RunReader reader(db);
+    const auto runs = filtered_runs(reader, o);
+    if (o.json) {
+        json arr = json::array();
+        for (const auto& r : runs) arr.push_back(record_json(r));
+        std::printf("%s\n", json{{"db", db}, {"runs", arr}}.dump().c_str());
+        return 0;
+    }
+    std::printf("%-6s %-24s %-10s %-16s %-12s %-9s %-9s %s\n", "ID", "NAME", "KIND", "PRESET", "STATUS", "ACCURACY",
+                "DURATION", "STARTED");
+    for (const auto& r : runs) {
+        char acc[16] = "-";
+        if (r.test_accuracy) std::snprintf(acc, sizeof acc, "%.4f", *r.test_accuracy);
+        std::printf("%-6lld %-24.24s %-10.10s %-16.16s %-12s %-9s %8.1fs %s\n", (long long)r.id, r.name.c_str(),
+                    r.kind.c_str(), r.preset.c_str(), r.status.c_str(), acc, r.duration_s(),
+                    local_time(r.started_ns).c_str());
+    }
+    if (runs.empty()) std::printf("(no runs in %s match)\n", db.c_str());
+    return 0;
+}
+
+int run_history_show(const HistoryOptions& o) {
+    profiler::RunReader reader(db_or_default(o.db));
+    const auto r = named_runs(reader, o, 1).front();
+    json series = json::array();
+    for (const auto& s : reader.load_series(r.id))
+        series.push_back({{"name", s.name}, {"points", s.value.size()}, {"last", s.value.empty() ? json() : json(s.value.back())}});
+    json events = json::array();
+    for (const auto& e : reader.events(r.id))
+        events.push_back({{"time_ns", e.time_ns}, {"level", e.level}, {"kind", e.kind}, {"message", e.message}});
+    json artifacts = json::array();
+    for (const auto& a : reader.artifacts(r.id))
+        artifacts.push_back({{"kind", a.kind}, {"path", a.path}, {"bytes", a.bytes}});
+    json j = record_json(r);
+    j["config"] = parse_or_empty(r.config_json);
+    j["summary"] = parse_or_empty(r.summary_json);
+    j["series"] = series;
+    j["events"] = events;
+    j["artifacts"] = artifacts;
+    if (o.json) {
+        std::printf("%s\n", j.dump().c_str());
+        return 0;
+    }
+    std::printf("run %lld  %s  (%s, preset %s)\nstatus %s, started %s, %.1f s, host %s, build %s\n", (long long)r.id,
+                r.name.c_str(), r.kind.c_str(), r.preset.empty() ? "-" : r.preset.c_str(), r.status.c_str(),
+                local_time(r.started_ns).c_str(), r.duration_s(), r.host.c_str(), r.build.c_str());
+    std::printf("\nconfiguration\n");
+    for (const auto& [k, v] : profiler::flatten_json(r.config_json)) std::printf("  %-28s %s\n", k.c_str(), v.c_str());
+    std::printf("\nsummary\n");
+    for (const auto& [k, v] : profiler::flatten_json(r.summary_json.empty() ? "{}" : r.summary_json))
+        if (v.size() <= 120) std::printf("  %-28s %s\n", k.c_str(), v.c_str());
+    std::printf("\nseries (%zu)\n", series.size());
+    for (const auto& s : series)
+        std::printf("  %-44s %8zu points, last %s\n", s["name"].get<std::string>().c_str(), s["points"].get<std::size_t>(),
+                    s["last"].dump().c_str());
+    std::printf("\nevents (%zu), artifacts (%zu)\n", events.size(), artifacts.size());
+    for (const auto& a : artifacts)
+        std::printf("  %-12s %s\n", a["kind"].get<std::string>().c_str(), a["path"].get<std::string>().c_str());
+    return 0;
+}
+
+int run_history_compare(const HistoryOptions& o) {
+    profiler::RunReader reader(db_or_default(o.db));
+    const auto runs = named_runs(reader, o, 2);
+    const auto keys = numeric_summary_keys(runs);
+    if (o.json) {
+        json arr = json::array();
+        for (const auto& r : runs) {
+            json j = record_json(r);
+            const auto summary = parse_or_empty(r.summary_json);
+            json metrics = json::object();
+            for (const auto& k : keys) metrics[k] = summary.contains(k) ? summary[k] : json();
+            j["metrics"] = metrics;
+            arr.push_back(j);
+        }
+        std::printf("%s\n", json{{"runs", arr}}.dump().c_str());
+        return 0;
+    }
+    std::printf("%-28s", "");
+    for (const auto& r : runs) std::printf(" %14lld", (long long)r.id);
+    std::printf("\n%-28s", "status");
+    for (const auto& r : runs) std::printf(" %14.14s", r.status.c_str());
+    std::printf("\n%-28s", "duration_s");
+    for (const auto& r : runs) std::printf(" %14.1f", r.duration_s());
+    for (const auto& k : keys) {
+        std::printf("\n%-28.28s", k.c_str());
+        for (const auto& r : runs) {
+            const auto summary = parse_or_empty(r.summary_json);
+            if (summary.contains(k) && summary[k].is_number())
+                std::printf(" %14.6g", summary[k].get<double>());
+            else
+                std::printf(" %14s", "-");
+        }
+    }
+    std::printf("\n");
+    return 0;
+}
+
+int run_history_diff(const HistoryOptions& o) {
+    profiler::RunReader reader(db_or_default(o.db));
+    const auto runs = named_runs(reader, o, 2);
+    std::vector<std::string> configs;
+    for (const auto& r : runs) configs.push_back(r.config_json.empty() ? "{}" : r.config_json);
+    const auto rows = profiler::diff_configs(configs, o.all);
+    if (o.json) {
+        json ids = json::array(), arr = json::array();
+        for (const auto& r : runs) ids.push_back(r.id);
+        for (const auto& row : rows) {
+            json values = json::array();
+            for (const auto& v : row.values) values.push_back(v ? json::parse(*v) : json());
+            arr.push_back({{"key", row.key}, {"values", values}});
+        }
+        std::printf("%s\n", json{{"runs", ids}, {"differences", arr}}.dump().c_str());
+        return 0;
+    }
+    if (rows.empty()) {
+        std::printf("the configurations are identical\n");
+        return 0;
+    }
+    std::printf("%-28s", "key");
+    for (const auto& r : runs) std::printf(" %-20lld", (long long)r.id);
+    for (const auto& row : rows) {
+        std::printf("\n%-28.28s", row.key.c_str());
+        for (const auto& v : row.values) std::printf(" %-20.20s", cell(v).c_str());
+    }
+    std::printf("\n");
+    return 0;
+}
+
+int run_history_export(const HistoryOptions& o) {
+    profiler::RunReader reader(db_or_default(o.db));
+    const auto runs = o.runs.empty() ? filtered_runs(reader, o) : named_runs(reader, o, 1);
+    if (o.format != "json" && o.format != "csv") throw engine::ConfigError("--format must be json or csv");
+    std::ostringstream text;
+    if (o.format == "json") {
+        json arr = json::array();
+        for (const auto& r : runs) {
+            json j = record_json(r);
+            j["config"] = parse_or_empty(r.config_json);
+            j["summary"] = parse_or_empty(r.summary_json);
+            if (o.series) {
+                json series = json::object();
+                for (const auto& s : reader.load_series(r.id))
+                    series[s.name] = {{"step", s.step}, {"time_ns", s.time_ns}, {"value", s.value}};
+                j["series"] = series;
+            }
+            arr.push_back(j);
+        }
+        text << json{{"runs", arr}}.dump() << "\n";
+    } else if (o.series) {
+        // Long format: one row per sample.
+        text << "run_id,series,step,time_ns,value\n";
+        for (const auto& r : runs)
+            for (const auto& s : reader.load_series(r.id))
+                for (std::size_t i = 0; i < s.value.size(); ++i) {
+                    char v[32];
+                    std::snprintf(v, sizeof v, "%.17g", s.value[i]);
+                    text << r.id << "," << csv(s.name) << "," << s.step[i] << "," << s.time_ns[i] << "," << v << "\n";
+                }
+    } else {
+        // One row per run: the record, every configuration key and every numeric summary key.
+        std::vector<std::string> configs;
+        for (const auto& r : runs) configs.push_back(r.config_json.empty() ? "{}" : r.config_json);
+        const auto config_rows = profiler::diff_configs(configs, true);
+        const auto keys = numeric_summary_keys(runs);
+        text << "run_id,name,kind,preset,status,started,duration_s,test_accuracy";
+        for (const auto& row : config_rows) text << "," << csv("config." + row.key);
+        for (const auto& k : keys) text << "," << csv("summary." + k);
+        text << "\n";
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const auto& r = runs[i];
+            text << r.id << "," << csv(r.name) << "," << csv(r.kind) << "," << csv(r.preset) << "," << r.status << ","
+                 << local_time(r.started_ns) << "," << r.duration_s() << ","
+                 << (r.test_accuracy ? std::to_string(*r.test_accuracy) : "");
+            for (const auto& row : config_rows) text << "," << (row.values[i] ? csv(*row.values[i]) : "");
+            const auto summary = parse_or_empty(r.summary_json);
+            for (const auto& k : keys) text << "," << (summary.contains(k) ? summary[k].dump() : "");
+            text << "\n";
+        }
+    }
+    if (o.out.empty()) {
+        std::fputs(text.str().c_str(), stdout);
+        return 0;
+    }
+    std::ofstream f(o.out);
+    f << text.str();
+    if (!f) throw engine::ConfigError("cannot write " + o.out);
+    std::fprintf(stderr, "%zu runs written to %s\n", runs.size(), o.out.c_str());
+    return 0;
+}
+
+int run_history_delete(const HistoryOptions& o) {
+    if (o.runs.empty()) throw engine::ConfigError("name the run ids to delete");
+    const std::string db = db_or_default(o.db);
+    const std::size_t n = profiler::delete_runs(db, o.runs);
+    if (o.json)
+        std::printf("%s\n", json{{"deleted", n}, {"runs", o.runs}}.dump().c_str());
+    else
+        std::printf("deleted %zu run%s from %s (checkpoint files stay on disk)\n", n, n == 1 ? "" : "s", db.c_str());
+    return 0;
+}
+
+}  // namespace sparq::cli
