@@ -110,4 +110,26 @@ int run_bench_amp(const BenchAmpOptions& o) {
     return 0;
 }
 
+int run_bench_store(const BenchStoreOptions& o) {
+    const profiler::StoreBenchResult r = profiler::bench_store(o.options);
+    const nlohmann::json j{{"ingest_samples_per_s", r.ingest_samples_per_s},
+                           {"list_10k_runs_ms", r.list_10k_runs_ms},
+                           {"load_20x100k_points_ms", r.load_20x100k_points_ms},
+                           {"db_bytes_per_sample", r.db_bytes_per_sample},
+                           {"samples", r.samples},
+                           {"runs", r.runs}};
+    if (o.json) {
+        std::printf("%s\n", j.dump().c_str());
+        return 0;
+    }
+    std::printf("ingest        %12.0f samples/s (%lld samples through the bus and the writer)\n"
+                "list runs     %12.1f ms (%lld runs)\n"
+                "load series   %12.1f ms (%d series x %lld points)\n"
+                "on disk       %12.1f bytes per sample\n",
+                r.ingest_samples_per_s, (long long)r.samples, r.list_10k_runs_ms, (long long)r.runs,
+                r.load_20x100k_points_ms, o.options.series, (long long)o.options.points_per_series,
+                r.db_bytes_per_sample);
+    return 0;
+}
+
 }  // namespace sparq::cli

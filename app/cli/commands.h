@@ -9,6 +9,7 @@
 #include "sparq/engine/engine.h"
 #include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
+#include "sparq/profiler/bench_store.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 
@@ -141,6 +142,13 @@ struct ContinualOptions {
 engine::ContinualSpec continual_spec(const ContinualOptions& o);
 /// Runs a continual-learning job (EWC and baselines); prints its summary.
 int run_continual(const ContinualOptions& o);
+
+struct BenchStoreOptions {
+    profiler::StoreBenchOptions options;
+    bool json = false;
+};
+/// The history's ingest, listing and loading speed on a generated database.
+int run_bench_store(const BenchStoreOptions& o);
 
 struct BenchInt8Options {
     engine::Int8BenchOptions options;

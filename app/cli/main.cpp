@@ -107,6 +107,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.1, 600.0));
     bsparse->add_flag("--json", so.json, "print one JSON object");
 
+    auto* bstore = bench->add_subcommand("store", "the history: ingest rate, listing 10k runs, loading 20 x 100k points, bytes per sample");
+    cli::BenchStoreOptions sto;
+    bstore->add_option("--samples", sto.options.ingest_samples, "samples to ingest")->check(CLI::Range(100000, 1000000000));
+    bstore->add_option("--runs", sto.options.runs, "runs to list")->check(CLI::Range(1, 1000000));
+    bstore->add_option("--dir", sto.options.dir, "folder for the scratch databases (default: the temp folder)");
+    bstore->add_flag("--json", sto.json, "print one JSON object");
     auto* bamp = bench->add_subcommand("amp", "the same model trained in fp32 and bf16: step time, peak memory, accuracy");
     cli::BenchAmpOptions ao;
     bamp->add_option("--preset", ao.options.preset, "preset (default mlp-fashion)");
@@ -268,6 +274,7 @@ int main(int argc, char** argv) {
         if (sweep->parsed()) return cli::run_sparsity_sweep(wo);
         if (bint8->parsed()) return cli::run_bench_int8(io);
         if (bamp->parsed()) return cli::run_bench_amp(ao);
+        if (bstore->parsed()) return cli::run_bench_store(sto);
         if (quantize->parsed()) return cli::run_quantize(qo);
         if (continual->parsed()) {
             for (const auto& [key, value] : continual_values)
