@@ -72,6 +72,24 @@ engine::TrainResult JobRunner::wait(engine::JobHandle job) {
     return r;
 }
 
+int finish_summarized(JobRunner& runner, engine::JobHandle job, bool json,
+                      const std::function<void(const std::string&, std::int64_t)>& print_text) {
+    const engine::TrainResult t = runner.wait(std::move(job));
+    if (t.status == engine::JobStatus::Failed) {
+        print_error(t.error);
+        return 1;
+    }
+    profiler::RunReader reader(runner.db());
+    const auto run = reader.run(t.run_id);
+    const std::string summary = run && !run->summary_json.empty() ? run->summary_json : std::string("{}");
+    if (json)
+        std::printf("%s\n", summary.c_str());
+    else if (t.status == engine::JobStatus::Completed)
+        print_text(summary, t.run_id);
+    std::fflush(stdout);
+    return t.status == engine::JobStatus::Cancelled ? 130 : 0;
+}
+
 int run_train(engine::TrainSpec spec, const TrainOptions& o) {
     JobRunner runner(o.db, o.workspace);
     const std::string& db = runner.db();

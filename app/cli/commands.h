@@ -1,6 +1,7 @@
 #pragma once
 // sparq-cli subcommands. Each returns the process exit code.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ private:
     std::unique_ptr<profiler::RunStore> store_;
     std::unique_ptr<engine::Engine> engine_;
 };
+
+/// Waits for a job whose result is the summary JSON it leaves in the history (Ctrl-C
+/// cancels it). A failure goes to standard error (exit code 1); with `json` the summary is
+/// printed as one line, otherwise `print_text(summary_json, run_id)` runs for a completed
+/// job. Returns the exit code: 0, 1, or 130 when cancelled.
+int finish_summarized(JobRunner& runner, engine::JobHandle job, bool json,
+                      const std::function<void(const std::string& summary_json, std::int64_t run_id)>& print_text);
 
 struct TrainOptions {
     std::string preset;

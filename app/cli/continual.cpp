@@ -49,29 +49,21 @@ int run_continual(const ContinualOptions& o) {
     const engine::ContinualSpec spec = continual_spec(o);
     JobRunner runner(o.db, o.workspace);
     ProgressSink sink(isatty(STDERR_FILENO) == 1 && !o.quiet, !o.quiet);
-    const engine::TrainResult t = runner.wait(runner.engine().submit_continual(spec, sink));
-    if (t.status == engine::JobStatus::Failed) {
-        print_error(t.error);
-        return 1;
-    }
-    profiler::RunReader reader(runner.db());
-    const auto run = reader.run(t.run_id);
-    const auto j = nlohmann::json::parse(run ? run->summary_json : std::string("{}"));
-    if (o.json) {
-        std::printf("%s\n", j.dump().c_str());
-    } else if (t.status == engine::JobStatus::Completed) {
-        std::printf("run %lld: %d %s tasks, lambda %g\n  EWC       average accuracy %.4f, retention %.4f\n",
-                    (long long)t.run_id, j.value("tasks", 0), spec.scenario.c_str(), j.value("lambda", 0.0),
-                    j.value("ewc_average_accuracy", 0.0), j.value("ewc_retention", 0.0));
-        for (const char* m : {"finetune", "joint"}) {
-            const std::string acc = std::string(m) + "_average_accuracy";
-            if (j.contains(acc) && j[acc].is_number())
-                std::printf("  %-9s average accuracy %.4f, retention %.4f\n", m, j[acc].get<double>(),
-                            j.value(std::string(m) + "_retention", 0.0));
-        }
-    }
-    std::fflush(stdout);
-    return t.status == engine::JobStatus::Cancelled ? 130 : 0;
+    return finish_summarized(runner, runner.engine().submit_continual(spec, sink), o.json,
+                             [&](const std::string& summary, std::int64_t run_id) {
+                                 const auto j = nlohmann::json::parse(summary);
+                                 std::printf("run %lld: %d %s tasks, lambda %g\n"
+                                             "  EWC       average accuracy %.4f, retention %.4f\n",
+                                             (long long)run_id, j.value("tasks", 0), spec.scenario.c_str(),
+                                             j.value("lambda", 0.0), j.value("ewc_average_accuracy", 0.0),
+                                             j.value("ewc_retention", 0.0));
+                                 for (const char* m : {"finetune", "joint"}) {
+                                     const std::string acc = std::string(m) + "_average_accuracy";
+                                     if (j.contains(acc) && j[acc].is_number())
+                                         std::printf("  %-9s average accuracy %.4f, retention %.4f\n", m,
+                                                     j[acc].get<double>(), j.value(std::string(m) + "_retention", 0.0));
+                                 }
+                             });
 }
 
 }  // namespace sparq::cli

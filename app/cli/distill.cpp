@@ -29,26 +29,17 @@ int run_distill(const DistillOptions& o) {
         }
     }
     ProgressSink sink(isatty(STDERR_FILENO) == 1 && !o.quiet, !o.quiet);
-    const engine::TrainResult t = runner.wait(runner.engine().submit_distill(spec, sink));
-    if (t.status == engine::JobStatus::Failed) {
-        print_error(t.error);
-        return 1;
-    }
-    profiler::RunReader reader(runner.db());
-    const auto run = reader.run(t.run_id);
-    const auto j = nlohmann::json::parse(run ? run->summary_json : std::string("{}"));
-    if (o.json) {
-        std::printf("%s\n", j.dump().c_str());
-    } else if (t.status == engine::JobStatus::Completed) {
-        std::printf("run %lld: teacher %.4f (%lld params), student %.4f (%lld params), ratio %.4f\n"
-                    "logit-only %.4f, student alone %.4f, gap recovered %.3f, %lld labelled, %d seed(s)\n",
-                    (long long)t.run_id, j.value("teacher_accuracy", 0.0), (long long)j.value("teacher_params", 0LL),
-                    j.value("student_accuracy", 0.0), (long long)j.value("student_params", 0LL), j.value("ratio", 0.0),
-                    j.value("logit_only_accuracy", 0.0), j.value("student_alone_accuracy", 0.0),
-                    j.value("gap_recovered", 0.0), (long long)j.value("labelled", 0LL), j.value("seeds", 1));
-    }
-    std::fflush(stdout);
-    return t.status == engine::JobStatus::Cancelled ? 130 : 0;
+    return finish_summarized(
+        runner, runner.engine().submit_distill(spec, sink), o.json, [](const std::string& summary, std::int64_t run_id) {
+            const auto j = nlohmann::json::parse(summary);
+            std::printf("run %lld: teacher %.4f (%lld params), student %.4f (%lld params), ratio %.4f\n"
+                        "logit-only %.4f, student alone %.4f, gap recovered %.3f, %lld labelled, %d seed(s)\n",
+                        (long long)run_id, j.value("teacher_accuracy", 0.0), (long long)j.value("teacher_params", 0LL),
+                        j.value("student_accuracy", 0.0), (long long)j.value("student_params", 0LL),
+                        j.value("ratio", 0.0), j.value("logit_only_accuracy", 0.0),
+                        j.value("student_alone_accuracy", 0.0), j.value("gap_recovered", 0.0),
+                        (long long)j.value("labelled", 0LL), j.value("seeds", 1));
+        });
 }
 
 }  // namespace sparq::cli
