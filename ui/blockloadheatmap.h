@@ -5,11 +5,11 @@
 #include <optional>
 #include <vector>
 
-#include <qcustomplot.h>
+#include "cellheatmap.h"
 
 namespace sparq::ui {
 
-class BlockLoadHeatMap : public QCustomPlot {
+class BlockLoadHeatMap : public CellHeatMap {
     Q_OBJECT
 public:
     explicit BlockLoadHeatMap(QWidget* parent = nullptr);
@@ -21,23 +21,12 @@ public:
     /// it was. Redraws.
     void setLoads(const std::vector<std::optional<double>>& loads);
 
-    int layers() const { return layers_; }
-    int blocks() const { return blocks_; }
-    /// Cells that have received a value since the last setShape().
-    int valueCount() const { return valueCount_; }
-    std::optional<double> load(int layer, int block) const;
-    QCPColorMap* colorMap() const { return map_; }
+    int layers() const { return rows(); }
+    int blocks() const { return columns(); }
+    std::optional<double> load(int layer, int block) const { return cell(layer, block); }
 
-private:
-    void updatePlaceholder();
-
-    QCPColorMap* map_ = nullptr;
-    QCPColorScale* scale_ = nullptr;
-    QCPItemText* placeholder_ = nullptr;
-    int layers_ = 0;
-    int blocks_ = 0;
-    int valueCount_ = 0;
-    std::vector<bool> has_;
+protected:
+    QString placeholderText() const override;
 };
 
 }  // namespace sparq::ui

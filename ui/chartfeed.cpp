@@ -1,6 +1,7 @@
 #include "chartfeed.h"
 
 #include <algorithm>
+#include <numeric>
 #include <utility>
 
 namespace sparq::ui {
@@ -27,14 +28,28 @@ ChartFeed::ChartFeed(profiler::MetricBus& bus, std::vector<std::string> series_n
     bus_.subscribe(this);
 }
 
-ChartFeed::ChartFeed(SeriesPattern pattern, profiler::MetricBus& bus, std::size_t capacity)
-    : bus_(bus), capacity_(std::max<std::size_t>(capacity, 4)), by_pattern_(true), pattern_(std::move(pattern)) {
+ChartFeed::ChartFeed(SeriesPattern pattern, profiler::MetricBus& bus, std::size_t capacity, XAxis x_axis)
+    : bus_(bus), capacity_(std::max<std::size_t>(capacity, 4)), x_axis_(x_axis), by_pattern_(true),
+      pattern_(std::move(pattern)) {
     bus_.subscribe(this);
 }
 
 std::unique_ptr<ChartFeed> ChartFeed::matching(profiler::MetricBus& bus, SeriesPattern pattern,
-                                               std::size_t capacity) {
-    return std::unique_ptr<ChartFeed>(new ChartFeed(std::move(pattern), bus, capacity));
+                                               std::size_t capacity, XAxis x_axis) {
+    return std::unique_ptr<ChartFeed>(new ChartFeed(std::move(pattern), bus, capacity, x_axis));
+}
+
+std::vector<ChartFeed::Point> ChartFeed::recordedPoints(const profiler::SeriesPoints& s) {
+    // The history returns a series ordered by step; in time order, seeds follow one another.
+    const std::size_t n = std::min({s.step.size(), s.time_ns.size(), s.value.size()});
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return s.time_ns[a] < s.time_ns[b]; });
+    std::vector<Point> points;
+    points.reserve(n);
+    for (std::size_t i : order) points.push_back({double(s.step[i]), s.value[i]});
+    return points;
 }
 
 ChartFeed::~ChartFeed() { bus_.unsubscribe(this); }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sparq/profiler/metric_bus.h"
+#include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
 
 namespace sparq::ui {
@@ -56,7 +57,10 @@ public:
     /// A feed of every series matching `pattern`, in the order they first arrive. Slots are
     /// never removed: a slot that gets no sample of the run on show stays empty.
     static std::unique_ptr<ChartFeed> matching(profiler::MetricBus& bus, SeriesPattern pattern,
-                                               std::size_t capacity = 2000);
+                                               std::size_t capacity = 2000, XAxis x_axis = XAxis::Seconds);
+    /// A recorded series' points along its steps, in time order (what a live feed would have
+    /// delivered: a job that starts its steps over, one seed after another, stays in order).
+    static std::vector<Point> recordedPoints(const profiler::SeriesPoints& series);
     ~ChartFeed() override;  // unsubscribes; no call arrives afterwards
     ChartFeed(const ChartFeed&) = delete;
     ChartFeed& operator=(const ChartFeed&) = delete;
@@ -80,7 +84,7 @@ public:
 private:
     // Behind matching(). Not an overload of the public constructor: a braced pair of names
     // would convert to either argument type.
-    ChartFeed(SeriesPattern pattern, profiler::MetricBus& bus, std::size_t capacity);
+    ChartFeed(SeriesPattern pattern, profiler::MetricBus& bus, std::size_t capacity, XAxis x_axis);
 
     struct Window {
         std::vector<Point> points;   // the decimated window (<= capacity)

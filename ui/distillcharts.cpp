@@ -1,11 +1,8 @@
 #include "distillcharts.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include <QGridLayout>
-#include <QLabel>
-#include <QTimer>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
@@ -61,18 +58,6 @@ constexpr ChartInfo kCharts[DistillCharts::ChartCount] = {
 
 const QColor kStageColor(90, 90, 90);
 
-// A recorded series comes ordered by step; in time order, seeds follow one another.
-std::vector<ChartFeed::Point> inTimeOrder(const profiler::SeriesPoints& s) {
-    const std::size_t n = std::min({s.step.size(), s.time_ns.size(), s.value.size()});
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t(0));
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return s.time_ns[a] < s.time_ns[b]; });
-    std::vector<ChartFeed::Point> points;
-    points.reserve(n);
-    for (std::size_t i : order) points.push_back({double(s.step[i]), s.value[i]});
-    return points;
-}
-
 }  // namespace
 
 const std::vector<std::string>& DistillCharts::slotSeries() {
@@ -100,13 +85,8 @@ int DistillCharts::slotOf(const std::string& series) {
 }
 
 DistillCharts::DistillCharts(profiler::MetricBus& bus, QWidget* parent)
-    : QWidget(parent),
+    : TechniqueCharts(QStringLiteral("distillChartsCaption"), parent),
       feed_(std::make_unique<ChartFeed>(bus, watchedSeries(), 2000, ChartFeed::XAxis::Step)) {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    caption_ = new QLabel(this);
-    caption_->setObjectName(QStringLiteral("distillChartsCaption"));
-    layout->addWidget(caption_);
     auto* grid = new QGridLayout;
     grid->setSpacing(6);
     for (int c = 0; c < ChartCount; ++c) {
@@ -125,15 +105,10 @@ DistillCharts::DistillCharts(profiler::MetricBus& bus, QWidget* parent)
     QCustomPlot* weighting = charts_[Weighting];
     weighting->yAxis2->setVisible(true);
     weighting->yAxis2->setLabel(tr("temperature"));
-    layout->addLayout(grid, 1);
+    column()->addLayout(grid, 1);
 
     lines_.resize(slotTable().size());
     for (std::size_t slot = 0; slot < lines_.size(); ++slot) addLine(int(slot));
-
-    timer_ = new QTimer(this);
-    timer_->setInterval(33);
-    connect(timer_, &QTimer::timeout, this, &DistillCharts::drain);
-    timer_->start();
     clear(tr("No distillation run on show yet."));
 }
 
@@ -188,21 +163,9 @@ bool DistillCharts::addStageMarker(int stage, double step) {
     marker.stage = stage;
     marker.step = step;
     for (int c = 0; c < ChartCount; ++c) {
-        QCustomPlot* plot = charts_[std::size_t(c)];
-        auto* line = new QCPItemStraightLine(plot);
-        line->setPen(QPen(kStageColor, 1.0, Qt::DashLine));
-        line->point1->setCoords(step, 0.0);
-        line->point2->setCoords(step, 1.0);
-        auto* label = new QCPItemText(plot);
-        label->position->setTypeX(QCPItemPosition::ptPlotCoords);
-        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        label->position->setCoords(step, 0.0);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-        label->setPadding(QMargins(4, 2, 4, 2));
-        label->setColor(kStageColor);
-        label->setText(tr("stage %1").arg(stage));
-        marker.lines[std::size_t(c)] = line;
-        marker.labels[std::size_t(c)] = label;
+        const StepMarker m = addStepMarker(charts_[std::size_t(c)], step, tr("stage %1").arg(stage), kStageColor);
+        marker.lines[std::size_t(c)] = m.line;
+        marker.labels[std::size_t(c)] = m.label;
     }
     markers_.push_back(marker);
     return true;
@@ -210,10 +173,8 @@ bool DistillCharts::addStageMarker(int stage, double step) {
 
 void DistillCharts::clearStageMarkers() {
     for (const StageMarker& m : markers_) {
-        for (int c = 0; c < ChartCount; ++c) {
-            charts_[std::size_t(c)]->removeItem(m.lines[std::size_t(c)]);
-            charts_[std::size_t(c)]->removeItem(m.labels[std::size_t(c)]);
-        }
+        for (int c = 0; c < ChartCount; ++c)
+            removeStepMarker(charts_[std::size_t(c)], {m.lines[std::size_t(c)], m.labels[std::size_t(c)]});
     }
     markers_.clear();
 }
@@ -223,12 +184,6 @@ void DistillCharts::refresh(const Touched& touched) {
         if (touched[std::size_t(c)]) fitToData(charts_[std::size_t(c)]);
     // Agreement is a share of the batch: the whole scale says more than a zoom on a flat line.
     if (touched[Agreement]) charts_[Agreement]->yAxis->setRange(0.0, 1.05);
-}
-
-void DistillCharts::setCaption(profiler::RunId run, bool recorded) {
-    run_ = run;
-    recorded_ = recorded;
-    caption_->setText(recorded ? tr("Run %1, from the history").arg(run) : tr("Run %1, live").arg(run));
 }
 
 void DistillCharts::followRun(profiler::RunId run) {
@@ -241,9 +196,7 @@ void DistillCharts::clear(const QString& caption) {
     Touched all;
     all.fill(true);
     refresh(all);
-    run_ = 0;
-    recorded_ = false;
-    caption_->setText(caption);
+    clearCaption(caption);
 }
 
 void DistillCharts::showRecorded(profiler::RunId run, const std::vector<profiler::SeriesPoints>& series) {
@@ -251,7 +204,7 @@ void DistillCharts::showRecorded(profiler::RunId run, const std::vector<profiler
     (void)feed_->take();  // what the feed kept of this run is replaced by the full record
     clearLines();
     for (const profiler::SeriesPoints& s : series) {
-        const std::vector<ChartFeed::Point> points = inTimeOrder(s);
+        const std::vector<ChartFeed::Point> points = ChartFeed::recordedPoints(s);
         if (s.name == kStageSeries) {
             for (const ChartFeed::Point& p : points) addStageMarker(int(p.y), p.x);
             continue;
@@ -268,7 +221,7 @@ void DistillCharts::showRecorded(profiler::RunId run, const std::vector<profiler
 void DistillCharts::drain() {
     ChartFeed::Update update = feed_->take();
     if (update.empty()) return;
-    if (update.run != run_ || recorded_) setCaption(update.run, false);
+    if (update.run != run() || showsRecorded()) setCaption(update.run, false);
     Touched touched{};
     const int stageSlot = int(slotSeries().size());
     for (int slot = 0; slot < int(update.series.size()); ++slot) {

@@ -12,22 +12,19 @@
 #include <string>
 #include <vector>
 
-#include <QWidget>
-
 #include "chartfeed.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
+#include "techniquecharts.h"
 
 class QCustomPlot;
 class QCPGraph;
 class QCPItemStraightLine;
 class QCPItemText;
-class QLabel;
-class QTimer;
 
 namespace sparq::ui {
 
-class DistillCharts : public QWidget {
+class DistillCharts : public TechniqueCharts {
     Q_OBJECT
 public:
     enum Chart { Losses, Weighting, Agreement, Accuracy, ChartCount };
@@ -55,15 +52,9 @@ public:
     void followRun(profiler::RunId run);
     /// Draws a recorded run from its points (RunReader::load_series) in place of the live run.
     void showRecorded(profiler::RunId run, const std::vector<profiler::SeriesPoints>& series);
-    /// Empties the charts, with `caption` above them.
-    void clear(const QString& caption);
-
-    /// Run on show (0 = none) and whether it was drawn from the history.
-    profiler::RunId run() const { return run_; }
-    bool showsRecorded() const { return recorded_; }
+    void clear(const QString& caption) override;
 
     QCustomPlot* chart(Chart c) const { return charts_[std::size_t(c)]; }
-    QLabel* caption() const { return caption_; }
     /// A series' line (its first seed), or null when the series is not charted.
     QCPGraph* graph(const std::string& series) const;
     /// Lines of a series: one per seed seen.
@@ -74,8 +65,7 @@ public:
     ChartFeed& feed() const { return *feed_; }
 
 public slots:
-    /// Moves what the feed gathered into the charts (the timer's slot).
-    void drain();
+    void drain() override;
 
 signals:
     /// The live run entered a stage at `step`.
@@ -92,16 +82,11 @@ private:
     bool addStageMarker(int stage, double step);
     void clearStageMarkers();
     void refresh(const Touched& touched);
-    void setCaption(profiler::RunId run, bool recorded);
 
     std::unique_ptr<ChartFeed> feed_;
     std::array<QCustomPlot*, ChartCount> charts_{};
     std::vector<std::vector<QCPGraph*>> lines_;  // per slot: one graph per seed
     std::vector<StageMarker> markers_;
-    QLabel* caption_ = nullptr;
-    QTimer* timer_ = nullptr;
-    profiler::RunId run_ = 0;
-    bool recorded_ = false;
 };
 
 }  // namespace sparq::ui

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "errorlabel.h"
+#include "formfields.h"
 #include "modelsourcepicker.h"
 #include "sparq/engine/specs.h"
 #include "workbench.h"
@@ -22,30 +23,10 @@ namespace {
 // Fashion-MNIST's training set: more labelled images than this are all of them.
 constexpr int kTrainImages = 60000;
 
-QDoubleSpinBox* makeDoubleSpin(QWidget* parent, const QString& name, double low, double high, int decimals,
-                               double step, double value, const QString& toolTip) {
-    auto* spin = new QDoubleSpinBox(parent);
-    spin->setObjectName(name);
-    spin->setRange(low, high);
-    spin->setDecimals(decimals);
-    spin->setSingleStep(step);
-    spin->setValue(value);
-    spin->setToolTip(toolTip);
-    return spin;
-}
-
-QSpinBox* makeSpin(QWidget* parent, const QString& name, int low, int high, int value, const QString& toolTip) {
-    auto* spin = new QSpinBox(parent);
-    spin->setObjectName(name);
-    spin->setRange(low, high);
-    spin->setValue(value);
-    spin->setToolTip(toolTip);
-    return spin;
-}
-
 }  // namespace
 
-DistillForm::DistillForm(QWidget* parent) : QGroupBox(tr("Distil a teacher into a small student"), parent) {
+DistillForm::DistillForm(QWidget* parent)
+    : JobForm(tr("Distil a teacher into a small student"), QStringLiteral("distillFormError"), parent) {
     setObjectName(QStringLiteral("distillForm"));
     const engine::DistillSpec defaults;
     auto* layout = new QVBoxLayout(this);
@@ -89,11 +70,9 @@ DistillForm::DistillForm(QWidget* parent) : QGroupBox(tr("Distil a teacher into 
     }
     form->addRow(tr("Stage epochs (1, 2, 3):"), stages);
 
-    hintLoss_ = new QComboBox(this);
-    hintLoss_->setObjectName(QStringLiteral("distillHintLoss"));
-    hintLoss_->addItems({QStringLiteral("mse"), QStringLiteral("cosine")});
-    hintLoss_->setCurrentText(QString::fromStdString(defaults.hint_loss));
-    hintLoss_->setToolTip(tr("How stage 1 compares the projected student feature with the teacher's"));
+    hintLoss_ = makeCombo(this, QStringLiteral("distillHintLoss"), {QStringLiteral("mse"), QStringLiteral("cosine")},
+                          QString::fromStdString(defaults.hint_loss),
+                          tr("How stage 1 compares the projected student feature with the teacher's"));
     form->addRow(tr("Hint loss:"), hintLoss_);
     alpha_ = makeDoubleSpin(this, QStringLiteral("distillAlpha"), 0.0, 1.0, 2, 0.05, defaults.alpha,
                             tr("Weight of the distillation term in stage 2 (the rest goes to the labels)"));
@@ -112,9 +91,7 @@ DistillForm::DistillForm(QWidget* parent) : QGroupBox(tr("Distil a teacher into 
     form->addRow(tr("Baselines:"), baselines_);
     layout->addLayout(form);
 
-    errorLabel_ = new ErrorLabel(this);
-    errorLabel_->setObjectName(QStringLiteral("distillFormError"));
-    layout->addWidget(errorLabel_);
+    layout->addWidget(errorLabel());
 
     connect(teacher_, &ModelSourcePicker::changed, this, &DistillForm::revalidate);
     connect(student_, &QComboBox::currentIndexChanged, this, &DistillForm::revalidate);
@@ -150,6 +127,8 @@ engine::DistillSpec DistillForm::spec() const {
 
 void DistillForm::setTrainedRuns(const std::vector<TrainedRun>& runs) { teacher_->setTrainedRuns(runs); }
 
+bool DistillForm::isReady() const { return isValid() && teacher_->hasChoice(); }
+
 void DistillForm::setEditable(bool editable) {
     editable_ = editable;
     updateEnabled();
@@ -166,9 +145,7 @@ void DistillForm::updateEnabled() {
 
 void DistillForm::revalidate() {
     updateEnabled();
-    error_ = Workbench::validationError(spec());
-    errorLabel_->showMessage(error_);
-    emit changed();
+    setError(Workbench::validationError(spec()));
 }
 
 }  // namespace sparq::ui

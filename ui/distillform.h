@@ -7,9 +7,9 @@
 // is shown under the fields.
 #include <vector>
 
-#include <QGroupBox>
 #include <QString>
 
+#include "jobform.h"
 #include "jobhistory.h"
 #include "sparq/engine/distill.h"
 
@@ -20,24 +20,21 @@ class QSpinBox;
 
 namespace sparq::ui {
 
-class ErrorLabel;
 class ModelSourcePicker;
 
-class DistillForm : public QGroupBox {
+class DistillForm : public JobForm {
     Q_OBJECT
 public:
     explicit DistillForm(QWidget* parent = nullptr);
 
     /// The job the fields describe (the data folder left to the workbench).
     engine::DistillSpec spec() const;
-    /// The engine's objection to spec(); empty when it is valid.
-    QString error() const { return error_; }
-    bool isValid() const { return error_.isEmpty(); }
 
     /// The trained runs offered as teachers.
     void setTrainedRuns(const std::vector<TrainedRun>& runs);
-    /// Locks the fields while a job runs.
-    void setEditable(bool editable);
+    /// Valid, with a teacher to start from.
+    bool isReady() const override;
+    void setEditable(bool editable) override;
 
     ModelSourcePicker* teacher() const { return teacher_; }
     QSpinBox* teacherEpochsSpin() const { return teacherEpochs_; }
@@ -51,11 +48,6 @@ public:
     QDoubleSpinBox* temperatureSpin() const { return temperature_; }
     QDoubleSpinBox* discountSpin() const { return discount_; }
     QCheckBox* baselinesCheck() const { return baselines_; }
-    ErrorLabel* errorLabel() const { return errorLabel_; }
-
-signals:
-    /// A field changed; error() is up to date.
-    void changed();
 
 private:
     void revalidate();
@@ -72,8 +64,6 @@ private:
     QDoubleSpinBox* temperature_ = nullptr;
     QDoubleSpinBox* discount_ = nullptr;
     QCheckBox* baselines_ = nullptr;
-    ErrorLabel* errorLabel_ = nullptr;
-    QString error_;
     bool editable_ = true;
 };
 

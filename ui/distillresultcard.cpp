@@ -1,7 +1,5 @@
 #include "distillresultcard.h"
 
-#include <cmath>
-
 #include <QLabel>
 #include <QLocale>
 
@@ -11,15 +9,6 @@ namespace sparq::ui {
 namespace {
 
 double number(const QJsonObject& s, const char* key) { return s.value(QLatin1String(key)).toDouble(); }
-
-// A share, which may pass 1 (a student above its teacher).
-QString percent(double fraction) { return QStringLiteral("%1 %").arg(fraction * 100.0, 0, 'f', 2); }
-
-// "+2.62 points", "−0.55 points".
-QString points(double difference) {
-    return QStringLiteral("%1%2 points").arg(difference < 0 ? QStringLiteral("−") : QStringLiteral("+"))
-        .arg(std::abs(difference) * 100.0, 0, 'f', 2);
-}
 
 }  // namespace
 
@@ -32,10 +21,10 @@ DistillResultCard::DistillResultCard(QWidget* parent)
     setObjectName(QStringLiteral("distillResultCard"));
     columnHead(OfTeacher)->setToolTip(tr("Test accuracy as a share of the teacher's (target for the three-stage "
                                          "student: at least %1)")
-                                          .arg(percent(kRatioTarget)));
+                                          .arg(formatPercent(kRatioTarget)));
     columnHead(OverAlone)->setToolTip(tr("Test accuracy minus that of the student trained on the labels alone "
                                          "(target for the three-stage student: at least %1)")
-                                          .arg(points(kGainTarget)));
+                                          .arg(formatPoints(kGainTarget)));
     emphasizeColumn(OfTeacher);
     clear(tr("No distillation run on show. Start one above, or pick a past run."));
 }
@@ -54,9 +43,9 @@ void DistillResultCard::setModelRow(Row row, const QJsonObject& s, const char* a
     cell(row, Params)->setText(QLocale().toString(params));
     const double teacher = number(s, "teacher_accuracy");
     if (row != Teacher && teacher > 0)
-        cell(row, OfTeacher)->setText(percent(number(s, accuracyKey) / teacher));
+        cell(row, OfTeacher)->setText(formatPercent(number(s, accuracyKey) / teacher));
     if (baselines_ && row != Alone)
-        cell(row, OverAlone)->setText(points(number(s, accuracyKey) - number(s, "student_alone_accuracy")));
+        cell(row, OverAlone)->setText(formatPoints(number(s, accuracyKey) - number(s, "student_alone_accuracy")));
 }
 
 bool DistillResultCard::setSummary(const QJsonObject& s) {
@@ -98,7 +87,7 @@ bool DistillResultCard::setSummary(const QJsonObject& s) {
                                  locale.toString(s.value(QStringLiteral("steps")).toInteger())));
     QString text = baselines_ ? tr("Gap recovered %1: the three-stage student's lead over the student alone, as a "
                                      "share of the teacher's")
-                                      .arg(percent(number(s, "gap_recovered")))
+                                      .arg(formatPercent(number(s, "gap_recovered")))
                                 : tr("No baselines, so no gap recovered");
     text += tr(" · %1 s").arg(number(s, "wall_s"), 0, 'f', 1);
     footer()->setText(text);

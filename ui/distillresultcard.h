@@ -26,11 +26,8 @@ public:
 
     explicit DistillResultCard(QWidget* parent = nullptr);
 
-    /// Fills the card from a run's summary. A summary without a result (a failed or cancelled
-    /// run) blanks the card with a line saying so and returns false.
-    bool setSummary(const QJsonObject& summary);
-    /// Blanks the card and shows `message` instead of the headline.
-    void clear(const QString& message);
+    bool setSummary(const QJsonObject& summary) override;
+    void clear(const QString& message) override;
 
     bool hasResult() const { return filled_; }
     /// False when the run trained no baselines.

@@ -60,4 +60,19 @@ JobHistory readJobHistory(const std::string& dbPath, const std::string& kind, co
     return out;
 }
 
+RunSeries readRunSeries(const std::string& dbPath, qint64 run, const std::function<bool(const std::string&)>& wanted) {
+    RunSeries out;
+    out.run = run;
+    try {
+        profiler::RunReader reader(dbPath);
+        std::vector<std::string> names;
+        for (std::string& name : reader.series_names(run))
+            if (wanted(name)) names.push_back(std::move(name));
+        if (!names.empty()) out.series = reader.load_series(run, names);  // no names would load them all
+    } catch (const std::exception& e) {
+        out.error = QString::fromUtf8(e.what());
+    }
+    return out;
+}
+
 }  // namespace sparq::ui

@@ -1,12 +1,16 @@
 #pragma once
-// JobHistory: what a technique page (Quantize, Distill) lists from the run history: the runs
-// of its own job kind, and the finished training runs whose checkpoint a job can start from.
-// Read on a worker thread through the read-only RunReader; plain values come back.
+// JobHistory: what a technique page (Quantize, Distill, Continual) reads from the run history:
+// the runs of its own job kind, the finished training runs whose checkpoint a job can start
+// from, and a past run's series. Read on a worker thread through the read-only RunReader;
+// plain values come back.
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <QJsonObject>
 #include <QString>
+
+#include "sparq/profiler/run_store.h"
 
 namespace sparq::ui {
 
@@ -50,5 +54,15 @@ QString historyErrorHtml(const QString& error);
 /// Reads the runs of `kind` and the trained runs from the database at `dbPath`. A completed
 /// run's label ends with `accuracyName` and its test accuracy. Any thread; never throws.
 JobHistory readJobHistory(const std::string& dbPath, const std::string& kind, const QString& accuracyName);
+
+/// A past run's recorded series, for drawing its charts again.
+struct RunSeries {
+    qint64 run = 0;
+    std::vector<profiler::SeriesPoints> series;
+    QString error;  // the history could not be read
+};
+
+/// Reads every series of run `run` whose name `wanted` accepts. Any thread; never throws.
+RunSeries readRunSeries(const std::string& dbPath, qint64 run, const std::function<bool(const std::string&)>& wanted);
 
 }  // namespace sparq::ui

@@ -1,5 +1,6 @@
 #include "jobprogressbar.h"
 
+#include <algorithm>
 #include <climits>
 
 namespace sparq::ui {
@@ -16,17 +17,21 @@ void JobProgressBar::showBusy(const QString& text) {
 }
 
 void JobProgressBar::showProgress(const engine::JobProgress& p) {
-    const qint64 total = qint64(p.epochs) * p.batches;
-    if (total > 0 && total < INT_MAX) {
-        setRange(0, int(total));
-        setValue(int(qint64(p.epoch - 1) * p.batches + p.batch));
-    }
-    setFormat(tr("epoch %1/%2 · batch %3/%4 · loss %5")
+    showCount(qint64(p.epoch - 1) * p.batches + p.batch, qint64(p.epochs) * p.batches,
+              tr("epoch %1/%2 · batch %3/%4 · loss %5")
                   .arg(p.epoch)
                   .arg(p.epochs)
                   .arg(p.batch)
                   .arg(p.batches)
                   .arg(p.loss, 0, 'f', 4));
+}
+
+void JobProgressBar::showCount(qint64 done, qint64 total, const QString& text) {
+    if (total > 0 && total < INT_MAX) {
+        setRange(0, int(total));
+        setValue(int(std::clamp<qint64>(done, 0, total)));
+    }
+    setFormat(text);
 }
 
 void JobProgressBar::showEnded(engine::JobStatus status) {

@@ -17,6 +17,8 @@ public:
     void showBusy(const QString& text);
     /// Batches done over all epochs, and the epoch, batch and loss as text.
     void showProgress(const engine::JobProgress& p);
+    /// `done` of `total` units of work (the bar is left as it is when total is 0), `text` on it.
+    void showCount(qint64 done, qint64 total, const QString& text);
     /// Full when the job completed, empty otherwise; the status as text.
     void showEnded(engine::JobStatus status);
 };

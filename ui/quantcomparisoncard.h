@@ -29,11 +29,8 @@ public:
 
     explicit QuantComparisonCard(QWidget* parent = nullptr);
 
-    /// Fills the card from a run's summary. A summary without a comparison (a failed or
-    /// cancelled run) blanks the card with a line saying so and returns false.
-    bool setSummary(const QJsonObject& summary);
-    /// Blanks the card and shows `message` instead of the headline.
-    void clear(const QString& message);
+    bool setSummary(const QJsonObject& summary) override;
+    void clear(const QString& message) override;
 
     bool hasComparison() const { return filled_; }
     /// True when the PTQ column is on show (the run was QAT).

@@ -4,6 +4,8 @@
 
 #include <QJsonObject>
 
+#include "plotframe.h"
+
 namespace sparq::ui {
 
 QVector<QuantErrorChart::Layer> QuantErrorChart::layersFromJson(const QJsonArray& array) {
@@ -51,11 +53,7 @@ QuantErrorChart::QuantErrorChart(QWidget* parent) : QCustomPlot(parent) {
     thresholdLabel_->setColor(QColor(214, 39, 40));
     thresholdLabel_->setClipToAxisRect(true);
 
-    placeholder_ = new QCPItemText(this);
-    placeholder_->position->setType(QCPItemPosition::ptAxisRectRatio);
-    placeholder_->position->setCoords(0.5, 0.5);
-    placeholder_->setColor(Qt::gray);
-    placeholder_->setClipToAxisRect(true);
+    placeholder_ = addPlaceholder(this);
 
     clear(tr("No run on show"));
 }

@@ -1,20 +1,14 @@
 #include "quanterrorlivechart.h"
 
 #include <algorithm>
-#include <iterator>
+#include <string>
 
 #include <QTimer>
 
 #include "chartfeed.h"
+#include "plotframe.h"
 
 namespace sparq::ui {
-namespace {
-
-const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                           QColor(148, 103, 189), QColor(140, 86, 75),  QColor(227, 119, 194),
-                           QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207)};
-
-}  // namespace
 
 QString QuantErrorLiveChart::layerOf(const std::string& series) {
     const std::size_t prefix = std::char_traits<char>::length(kPrefix);
@@ -74,7 +68,7 @@ void QuantErrorLiveChart::drain() {
     for (const std::string& name : update.added) {
         QCPGraph* g = addGraph();
         g->setName(layerOf(name));
-        g->setPen(QPen(kPalette[graphs_.size() % std::size(kPalette)], 1.6));
+        g->setPen(QPen(lineColor(int(graphs_.size())), 1.6));
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
         g->setVisible(false);
         g->removeFromLegend();

@@ -1,5 +1,7 @@
 #include "resultcard.h"
 
+#include <cmath>
+
 #include <QGridLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -64,6 +66,14 @@ ResultCard::ResultCard(const QString& title, const QStringList& rowHeads, const 
     footer_->setStyleSheet(QStringLiteral("color: palette(dark);"));
     layout->addWidget(footer_);
     layout->addStretch(1);
+}
+
+QString ResultCard::formatPercent(double fraction) { return QStringLiteral("%1 %").arg(fraction * 100.0, 0, 'f', 2); }
+
+QString ResultCard::formatPoints(double difference) {
+    return tr("%1%2 points")
+        .arg(difference < 0 ? QStringLiteral("−") : QStringLiteral("+"))
+        .arg(std::abs(difference) * 100.0, 0, 'f', 2);
 }
 
 bool ResultCard::hasCompletedResult(const QJsonObject& summary, const char* key) {

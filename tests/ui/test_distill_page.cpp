@@ -15,7 +15,6 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
-#include <QTemporaryDir>
 #include <QTest>
 #include <qcustomplot.h>
 
@@ -38,6 +37,10 @@
 using namespace sparq;
 using Card = sparq::ui::DistillResultCard;
 using Charts = sparq::ui::DistillCharts;
+
+using sparq::test::keys;
+using sparq::test::textColor;
+using sparq::test::toObject;
 
 namespace {
 
@@ -64,17 +67,14 @@ engine::DistillResult sampleResult(std::int64_t run) {
     return r;
 }
 
-QJsonObject toObject(const std::string& json) { return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object(); }
-
-QColor textColor(const QLabel* label) { return label->palette().color(QPalette::WindowText); }
 
 // Publishes what a distillation job streams for one seed, in the engine's order: the
 // three-stage student (stage 1 hint loss, stages 2 and 3 the KD terms), then the logit-only
 // and the labels-only baselines; every student's test accuracy at the end of each epoch.
-// `steps` optimizer steps per stage; the time runs on from `clock`.
-class DistillPublisher {
+// `steps` optimizer steps per stage.
+class DistillPublisher : public sparq::test::SeriesPublisher {
 public:
-    DistillPublisher(profiler::MetricBus& bus, std::uint32_t run) : bus_(bus), out_(bus.make_producer()), run_(run) {}
+    using SeriesPublisher::SeriesPublisher;
 
     void seed(int steps, bool baselines) {
         for (int step = 0; step < 3 * steps; ++step) {
@@ -98,8 +98,6 @@ public:
             }
         }
     }
-    void flush() { bus_.flush(); }
-
 private:
     void kdTerms(const std::string& prefix, int step, double alpha) {
         publish(prefix + "distill/kd_loss", step, 2.0 / (1 + step));
@@ -108,20 +106,6 @@ private:
         publish(prefix + "distill/temperature", step, 4.0);
         publish(prefix + "distill/agreement", step, 0.9);
     }
-    void publish(const std::string& name, std::int64_t step, double value) {
-        profiler::Sample s;
-        s.run = run_;
-        s.series = bus_.series().intern(name);
-        s.step = step;
-        s.time_ns = (++clock_) * 1000000;
-        s.value = value;
-        out_.publish(s);
-    }
-
-    profiler::MetricBus& bus_;
-    profiler::Producer out_;
-    std::uint32_t run_;
-    std::int64_t clock_ = 0;
 };
 
 // A finished distillation run in the history with `seeds` seeds of streamed series.
@@ -141,12 +125,6 @@ profiler::RunId addDistillRun(ui::Workbench& wb, int seeds, const std::string& s
                      status == "completed" ? std::optional<double>(r.student_accuracy) : std::nullopt);
     store.flush();
     return id;
-}
-
-std::vector<double> keys(const QCPGraph* g) {
-    std::vector<double> out;
-    for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) out.push_back(it->key);
-    return out;
 }
 
 double lastValue(const QCPGraph* g) { return (g->data()->constEnd() - 1)->value; }
@@ -240,9 +218,8 @@ TEST(DistillResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
 }
 
 TEST(DistillPage, FormDefaultsAndTheEnginesValidation) {
-    QTemporaryDir tmp;
-    ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), "", tmp.filePath("runs").toStdString()});
+    sparq::test::ScratchWorkbench scratch;
+    ui::Workbench& wb = scratch.wb;
     const profiler::RunId trained = wb.store().create_run({"cnn teacher", "train", "cnn-fashion", "{}"});
     wb.store().add_artifact(trained, "checkpoint", "/tmp/runs/1/checkpoint.pt", 1000);
     wb.store().finish_run(trained, "completed", "{}", 0.9071);
@@ -404,31 +381,20 @@ TEST(DistillCharts, DrawsEveryTermLiveWithTheStageBoundaries) {
 }
 
 TEST(DistillPage, DrawsAPastRunAgainFromTheHistory) {
-    QTemporaryDir tmp;
-    ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), "", tmp.filePath("runs").toStdString()});
+    sparq::test::ScratchWorkbench scratch;
+    ui::Workbench& wb = scratch.wb;
     const profiler::RunId cancelled = addDistillRun(wb, 1, "cancelled");
     const profiler::RunId run = addDistillRun(wb, 2);  // the newest: on show first
 
     // A page made now has seen none of it live.
     ui::DistillPage page(&wb);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return page.seriesLoads() > 0; }, 10000));
-    ASSERT_EQ(page.runCombo()->count(), 2);
-    EXPECT_EQ(page.runCombo()->itemData(0).toLongLong(), run);
-    EXPECT_TRUE(page.runCombo()->itemText(0).contains("student 86.14 %")) << page.runCombo()->itemText(0).toStdString();
-    EXPECT_TRUE(page.runCombo()->itemText(1).contains("cancelled"));
-    EXPECT_EQ(page.shownRun(), run);
+    ASSERT_NO_FATAL_FAILURE(sparq::test::expectPastRunOnShow(page, run, "student 86.14 %"));
 
     // The card, from the run's summary JSON.
-    ASSERT_TRUE(page.card()->hasResult());
-    EXPECT_TRUE(page.card()->headline()->text().contains(QString("Run %1").arg(run)));
     EXPECT_EQ(page.card()->cell(Card::ThreeStage, Card::Accuracy)->text(), "86.14 % ± 0.18");
 
     // The charts, from the stored series: both seeds, each its own line, and the stages.
     const Charts* charts = page.charts();
-    EXPECT_EQ(charts->run(), run);
-    EXPECT_TRUE(charts->showsRecorded());
-    EXPECT_TRUE(charts->caption()->text().contains("history"));
     expectMarkers(*charts, {{1, 0.0}, {2, 10.0}, {3, 20.0}});
     EXPECT_EQ(charts->lineCount("distill/hint_loss"), 2);
     EXPECT_EQ(charts->pointCount("distill/hint_loss"), 20);
@@ -443,58 +409,30 @@ TEST(DistillPage, DrawsAPastRunAgainFromTheHistory) {
     }
 
     // The cancelled run: the card says so, and its charts are drawn all the same.
-    const int loads = page.seriesLoads();
-    ASSERT_TRUE(page.selectRun(cancelled));
-    EXPECT_EQ(page.shownRun(), cancelled);
-    EXPECT_FALSE(page.card()->hasResult());
-    EXPECT_TRUE(page.card()->headline()->text().contains("cancelled"));
-    ASSERT_TRUE(QTest::qWaitFor([&] { return page.seriesLoads() > loads; }, 10000));
-    EXPECT_EQ(charts->run(), cancelled);
+    ASSERT_NO_FATAL_FAILURE(sparq::test::expectCancelledRunDrawn(page, cancelled));
     EXPECT_EQ(charts->lineCount("distill/hint_loss"), 1);
     EXPECT_EQ(charts->pointCount("distill/hint_loss"), 10);
     expectMarkers(*charts, {{1, 0.0}, {2, 10.0}, {3, 20.0}});
-    EXPECT_FALSE(page.selectRun(run + 100));
 }
 
 TEST(DistillPage, DistillViewInTheMainWindow) {
-    QTemporaryDir tmp;
-    ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), "", tmp.filePath("runs").toStdString()});
-    const profiler::RunId run = addDistillRun(wb, 1);
+    sparq::test::ScratchWorkbench scratch;
+    const profiler::RunId run = addDistillRun(scratch.wb, 1);
 
-    ui::MainWindow window(&wb);
-    window.resize(1400, 1000);
-    window.show();
-    window.activateWindow();
-    ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
-    QTest::keyClick(&window, Qt::Key_6, Qt::ControlModifier);
-    EXPECT_EQ(window.currentView(), ui::MainWindow::DistillView);
+    ui::MainWindow window(&scratch.wb);
+    ASSERT_TRUE(sparq::test::showActive(window));
     ui::DistillPage* page = window.distillPage();
-    ASSERT_NE(page, nullptr);
-    EXPECT_TRUE(page->isVisible());
-    ASSERT_TRUE(QTest::qWaitFor([&] { return page->seriesLoads() > 0; }, 10000));
-    EXPECT_EQ(page->shownRun(), run);
+    sparq::test::expectTechniqueView(window, ui::MainWindow::DistillView, page, run, scratch.wb.distillBridge(),
+                                     "seed 1: three-stage student");
     EXPECT_TRUE(page->card()->hasResult());
     EXPECT_EQ(page->charts()->stageMarkers().size(), 3u);
-    QTest::keyClick(&window, Qt::Key_5, Qt::ControlModifier);
-    EXPECT_EQ(window.currentView(), ui::MainWindow::QuantizeView);
-    QTest::keyClick(&window, Qt::Key_6, Qt::ControlModifier);
-    EXPECT_EQ(window.currentView(), ui::MainWindow::DistillView);
-
-    // Engine messages of a distillation job land in the page's log.
-    wb.distillBridge()->on_log("info", "seed 1: three-stage student");
-    ASSERT_TRUE(QTest::qWaitFor([&] { return page->logList()->count() == 1; }, 5000));
-    EXPECT_TRUE(page->logList()->item(0)->text().contains("three-stage student"));
-
     sparq::test::saveScreenshot(window, "SPARQ_DISTILL_SCREENSHOT");
 }
 
 TEST(DistillPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
     SKIP_WITHOUT_FASHION_MNIST();
-    QTemporaryDir tmp;
-    ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb(
-        {tmp.filePath("history.db").toStdString(), sparq::test::kFashionMnistDir, tmp.filePath("runs").toStdString()});
+    sparq::test::ScratchWorkbench scratch(sparq::test::kFashionMnistDir);
+    ui::Workbench& wb = scratch.wb;
     ui::DistillPage page(&wb);
 
     // A small teacher, trained from the workbench.
@@ -508,27 +446,15 @@ TEST(DistillPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
     for (int stage = 1; stage <= 3; ++stage) form->stageEpochsSpin(stage)->setValue(1);
     form->baselinesCheck()->setChecked(false);
     ASSERT_TRUE(form->isValid()) << form->error().toStdString();
-    QSignalSpy finished(wb.distillBridge(), &ui::JobBridge::finished);
-    ASSERT_TRUE(page.startButton()->isEnabled());
-    page.startButton()->click();
-    ASSERT_TRUE(wb.isRunning());
-    EXPECT_EQ(wb.currentKind(), ui::Workbench::JobKind::Distill);
-    EXPECT_TRUE(page.stopButton()->isEnabled());
-    EXPECT_FALSE(form->labelledSpin()->isEnabled());
-    ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 600000)) << "the job did not end";
-    const auto end = finished.at(0).at(0).value<engine::TrainResult>();
-    ASSERT_EQ(end.status, engine::JobStatus::Completed) << end.error;
-    EXPECT_FALSE(wb.isRunning());
+    engine::TrainResult end;
+    ASSERT_NO_FATAL_FAILURE(
+        sparq::test::runJobFromTheForm(page, wb, ui::Workbench::JobKind::Distill, form->labelledSpin(), 600000, end));
 
-    // Once the history has the run's end: the card, and the charts drawn from what was stored.
-    ASSERT_TRUE(QTest::qWaitFor([&] { return page.card()->hasResult() && page.charts()->showsRecorded(); }, 15000));
-    EXPECT_EQ(page.shownRun(), end.run_id);
-    EXPECT_EQ(page.runCombo()->currentData().toLongLong(), end.run_id);
+    // The card and the charts, from what the history stored.
     EXPECT_FALSE(page.card()->showsBaselines());
     EXPECT_EQ(page.card()->cell(Card::ThreeStage, Card::Accuracy)->text(),
               QString("%1 %").arg(end.test_accuracy * 100.0, 0, 'f', 2));
     const Charts* charts = page.charts();
-    EXPECT_EQ(charts->run(), end.run_id);
     const auto& markers = charts->stageMarkers();
     ASSERT_EQ(markers.size(), 3u);
     EXPECT_DOUBLE_EQ(markers[0].step, 0.0);
