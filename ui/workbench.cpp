@@ -76,7 +76,15 @@ void Workbench::startDistill(engine::DistillSpec spec) {
            [this](const engine::DistillSpec& s, JobBridge& sink) { return engine_->submit_distill(s, sink); });
 }
 
-QString Workbench::validationError(const engine::DistillSpec& spec) {
+void Workbench::startContinual(engine::ContinualSpec spec) {
+    launch(JobKind::Continual, std::move(spec), continualSpec_,
+           [this](const engine::ContinualSpec& s, JobBridge& sink) { return engine_->submit_continual(s, sink); });
+}
+
+namespace {
+
+template <typename Spec>
+QString validationErrorOf(const Spec& spec) {
     try {
         engine::validate(spec);
     } catch (const std::exception& e) {
@@ -84,6 +92,12 @@ QString Workbench::validationError(const engine::DistillSpec& spec) {
     }
     return {};
 }
+
+}  // namespace
+
+QString Workbench::validationError(const engine::DistillSpec& spec) { return validationErrorOf(spec); }
+
+QString Workbench::validationError(const engine::ContinualSpec& spec) { return validationErrorOf(spec); }
 
 QString Workbench::currentJobName() const {
     switch (kind_) {
@@ -102,6 +116,12 @@ QString Workbench::currentJobName() const {
         return QStringLiteral("%1 from %2")
             .arg(QString::fromStdString(d.student_preset),
                  d.teacher_checkpoint.empty() ? QString::fromStdString(d.teacher_preset) : QStringLiteral("checkpoint"));
+    }
+    case JobKind::Continual: {
+        // The name the engine gives the run when the spec has none.
+        const engine::ContinualSpec& c = continualSpec_;
+        if (!c.name.empty()) return QString::fromStdString(c.name);
+        return QStringLiteral("%1 fashion x%2 ewc").arg(QString::fromStdString(c.scenario)).arg(c.tasks);
     }
     }
     return {};

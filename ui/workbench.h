@@ -1,8 +1,8 @@
 #pragma once
 // Workbench: the GUI's core objects in one place. It owns the metric bus, the run history
 // (opened once, at start-up) and the engine, plus the JobBridges through which the job it
-// runs reports back (one per kind of job: training, quantization, distillation). It runs one
-// job at a time. Pages get it by pointer; it is not a widget.
+// runs reports back (one per kind of job: training, quantization, distillation, continual
+// learning). It runs one job at a time. Pages get it by pointer; it is not a widget.
 #include <array>
 #include <memory>
 #include <string>
@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QString>
 
+#include "sparq/engine/continual.h"
 #include "sparq/engine/distill.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/quantize.h"
@@ -24,7 +25,7 @@ class JobBridge;
 class Workbench : public QObject {
     Q_OBJECT
 public:
-    enum class JobKind { Train, Quantize, Distill };
+    enum class JobKind { Train, Quantize, Distill, Continual };
 
     struct Options {
         std::string dbPath;         // history database; empty = profiler::default_db_path()
@@ -45,6 +46,8 @@ public:
     JobBridge* quantizeBridge() const { return bridgeOf(JobKind::Quantize); }
     /// Reports of distillation jobs (the teacher's training included).
     JobBridge* distillBridge() const { return bridgeOf(JobKind::Distill); }
+    /// Reports of continual-learning jobs.
+    JobBridge* continualBridge() const { return bridgeOf(JobKind::Continual); }
     JobBridge* bridgeOf(JobKind kind) const { return lanes_[std::size_t(kind)].bridge.get(); }
 
     const std::string& dbPath() const { return options_.dbPath; }
@@ -62,9 +65,13 @@ public:
     /// Submits a distillation job; reports arrive through distillBridge(). Fills in the data
     /// folder like start(). Throws engine::ConfigError when it cannot be submitted.
     void startDistill(engine::DistillSpec spec);
-    /// The engine's objection to a distillation spec (engine::validate), or an empty string
-    /// when it would be accepted.
+    /// Submits a continual-learning job; reports arrive through continualBridge(). Fills in
+    /// the data folder like start(). Throws engine::ConfigError when it cannot be submitted.
+    void startContinual(engine::ContinualSpec spec);
+    /// The engine's objection to a spec (engine::validate), or an empty string when it would
+    /// be accepted.
     static QString validationError(const engine::DistillSpec& spec);
+    static QString validationError(const engine::ContinualSpec& spec);
     /// Asks the running job to stop (it ends as cancelled within a batch).
     void stop();
     /// True while a job of either kind runs.
@@ -85,10 +92,14 @@ public:
     const engine::DistillSpec& currentDistillSpec() const { return distillSpec_; }
     /// Run id of the running (or last) distillation job; 0 before its start is reported.
     qint64 currentDistillRun() const { return runOf(JobKind::Distill); }
+    /// The spec of the running (or last) continual-learning job.
+    const engine::ContinualSpec& currentContinualSpec() const { return continualSpec_; }
+    /// Run id of the running (or last) continual-learning job; 0 before its start is reported.
+    qint64 currentContinualRun() const { return runOf(JobKind::Continual); }
     /// Run id of the running (or last) job of a kind; 0 before its start is reported.
     qint64 runOf(JobKind kind) const { return lanes_[std::size_t(kind)].runId; }
     /// What the running (or last) job is, for a status line: "mlp-fashion",
-    /// "mlp-fashion int8 qat", "student-fashion from cnn-fashion".
+    /// "mlp-fashion int8 qat", "student-fashion from cnn-fashion", "permuted fashion x10 ewc".
     QString currentJobName() const;
 
 signals:
@@ -100,7 +111,7 @@ private:
         std::unique_ptr<JobBridge> bridge;
         qint64 runId = 0;
     };
-    static constexpr std::size_t kKinds = 3;
+    static constexpr std::size_t kKinds = 4;
 
     /// Checks and submits a job of `kind` (`submit` hands it to the engine), keeping its
     /// spec in `current` before runningChanged goes out.
@@ -121,6 +132,7 @@ private:
     engine::TrainSpec spec_;
     engine::QuantizeSpec quantizeSpec_;
     engine::DistillSpec distillSpec_;
+    engine::ContinualSpec continualSpec_;
     bool running_ = false;
 };
 
