@@ -19,6 +19,7 @@
 #include <QStatusBar>
 #include <QStyle>
 
+#include "continualpage.h"
 #include "distillpage.h"
 #include "historypage.h"
 #include "jobbridge.h"
@@ -59,6 +60,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         {QT_TR_NOOP("Sparsity"), QStyle::SP_FileDialogContentsView, "Ctrl+4"},
         {QT_TR_NOOP("Quantize"), QStyle::SP_DriveHDIcon, "Ctrl+5"},
         {QT_TR_NOOP("Distill"), QStyle::SP_ArrowDown, "Ctrl+6"},
+        {QT_TR_NOOP("Continual"), QStyle::SP_MediaSeekForward, "Ctrl+7"},
     };
     for (const Entry& e : entries) {
         auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
@@ -73,12 +75,14 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     sparsity_ = new SparsityPage(workbench_, stack_);
     quantize_ = new QuantizePage(workbench_, stack_);
     distill_ = new DistillPage(workbench_, stack_);
+    continual_ = new ContinualPage(workbench_, stack_);
     stack_->addWidget(launcher_);
     stack_->addWidget(live_);
     stack_->addWidget(history_);
     stack_->addWidget(sparsity_);
     stack_->addWidget(quantize_);
     stack_->addWidget(distill_);
+    stack_->addWidget(continual_);
 
     auto* central = new QWidget(this);
     auto* layout = new QHBoxLayout(central);
@@ -113,7 +117,8 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     connect(bridge, &JobBridge::progress, this, &MainWindow::onProgress);
     connect(bridge, &JobBridge::finished, this, &MainWindow::onFinished);
     const std::pair<JobBridge*, QString> techniques[] = {{workbench_->quantizeBridge(), tr("INT8")},
-                                                         {workbench_->distillBridge(), tr("student")}};
+                                                         {workbench_->distillBridge(), tr("student")},
+                                                         {workbench_->continualBridge(), tr("EWC")}};
     for (const auto& [techniqueBridge, accuracyName] : techniques) {
         connect(techniqueBridge, &JobBridge::started, this, &MainWindow::onStarted);
         connect(techniqueBridge, &JobBridge::progress, this, &MainWindow::onTechniqueProgress);
@@ -150,12 +155,15 @@ void MainWindow::createActions() {
 
     QMenu* job = menuBar()->addMenu(tr("&Job"));
     // Start runs the job of the page on show: the quantization form on the Quantize view, the
-    // distillation form on the Distill view, the launcher's job everywhere else.
+    // distillation form on the Distill view, the continual form on the Continual view, the
+    // launcher's job everywhere else.
     startAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, [this] {
         if (currentView() == QuantizeView)
             quantize_->startJob();
         else if (currentView() == DistillView)
             distill_->startJob();
+        else if (currentView() == ContinualView)
+            continual_->startJob();
         else
             launcher_->startJob();
     });
@@ -167,7 +175,8 @@ void MainWindow::createActions() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History"),
-                                    QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize"), QT_TR_NOOP("&Distill")};
+                                    QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize"), QT_TR_NOOP("&Distill"),
+                                    QT_TR_NOOP("&Continual")};
     for (int v = 0; v < ViewCount; ++v) {
         QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));
@@ -197,13 +206,11 @@ void MainWindow::onStarted(qint64 runId, const QString& device) {
 }
 
 void MainWindow::onTechniqueProgress(const engine::JobProgress& p) {
-    jobLabel_->setText(tr("Run %1 · %2 · epoch %3/%4 · batch %5/%6")
-                           .arg(p.run_id)
-                           .arg(workbench_->currentJobName())
-                           .arg(p.epoch)
-                           .arg(p.epochs)
-                           .arg(p.batch)
-                           .arg(p.batches));
+    QString text =
+        tr("Run %1 · %2 · epoch %3/%4").arg(p.run_id).arg(workbench_->currentJobName()).arg(p.epoch).arg(p.epochs);
+    // A continual job counts epochs of all its tasks and methods, without batches.
+    if (p.batches > 0) text += tr(" · batch %1/%2").arg(p.batch).arg(p.batches);
+    jobLabel_->setText(text);
 }
 
 void MainWindow::onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName) {

@@ -1,6 +1,6 @@
 #pragma once
-// MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize, Distill), the
-// views in a stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
+// MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize, Distill,
+// Continual), the views in a stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
 #include <QMainWindow>
 
 #include "sparq/engine/events.h"
@@ -12,6 +12,7 @@ class QStackedWidget;
 
 namespace sparq::ui {
 
+class ContinualPage;
 class DistillPage;
 class HistoryPage;
 class LauncherPage;
@@ -23,7 +24,7 @@ class Workbench;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum View { LaunchView, LiveView, HistoryView, SparsityView, QuantizeView, DistillView, ViewCount };
+    enum View { LaunchView, LiveView, HistoryView, SparsityView, QuantizeView, DistillView, ContinualView, ViewCount };
 
     explicit MainWindow(Workbench* workbench, QWidget* parent = nullptr);
 
@@ -33,6 +34,7 @@ public:
     SparsityPage* sparsityPage() const { return sparsity_; }
     QuantizePage* quantizePage() const { return quantize_; }
     DistillPage* distillPage() const { return distill_; }
+    ContinualPage* continualPage() const { return continual_; }
     View currentView() const;
     /// The text of the status bar's job indicator.
     QString jobStatusText() const;
@@ -48,8 +50,8 @@ private:
     void onStarted(qint64 runId, const QString& device);
     void onProgress(const engine::JobProgress& p);
     void onFinished(const engine::TrainResult& r);
-    /// Progress and end of a quantization or distillation job; `accuracyName` says whose test
-    /// accuracy the result carries ("INT8", "student").
+    /// Progress and end of a quantization, distillation or continual job; `accuracyName` says
+    /// whose test accuracy the result carries ("INT8", "student", "EWC").
     void onTechniqueProgress(const engine::JobProgress& p);
     void onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName);
     void onRunningChanged(bool running);
@@ -64,6 +66,7 @@ private:
     SparsityPage* sparsity_ = nullptr;
     QuantizePage* quantize_ = nullptr;
     DistillPage* distill_ = nullptr;
+    ContinualPage* continual_ = nullptr;
     QLabel* jobLabel_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QAction* startAction_ = nullptr;
