@@ -178,11 +178,13 @@ int run_history_compare(const HistoryOptions& o) {
     profiler::RunReader reader(db_or_default(o.db));
     const auto runs = named_runs(reader, o, 2);
     const auto keys = numeric_summary_keys(runs);
+    std::vector<json> summaries;  // parsed once per run
+    for (const auto& r : runs) summaries.push_back(parse_or_empty(r.summary_json));
     if (o.json) {
         json arr = json::array();
-        for (const auto& r : runs) {
-            json j = record_json(r);
-            const auto summary = parse_or_empty(r.summary_json);
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            json j = record_json(runs[i]);
+            const json& summary = summaries[i];
             json metrics = json::object();
             for (const auto& k : keys) metrics[k] = summary.contains(k) ? summary[k] : json();
             j["metrics"] = metrics;
@@ -199,8 +201,7 @@ int run_history_compare(const HistoryOptions& o) {
     for (const auto& r : runs) std::printf(" %14.1f", r.duration_s());
     for (const auto& k : keys) {
         std::printf("\n%-28.28s", k.c_str());
-        for (const auto& r : runs) {
-            const auto summary = parse_or_empty(r.summary_json);
+        for (const json& summary : summaries) {
             if (summary.contains(k) && summary[k].is_number())
                 std::printf(" %14.6g", summary[k].get<double>());
             else
