@@ -64,7 +64,12 @@ struct HistoryOptions {
     // list filters (the GUI's): kind, status, a tag-free text search over names, presets,
     // configurations and summaries, and a start date range (YYYY-MM-DD, inclusive)
     std::string kind, status, search, since, until;
-    std::vector<std::int64_t> runs;   // show | compare | diff | export | delete
+    std::string tag;                  // list/export filter: runs carrying this tag
+    bool archived = false;            // list/export: include archived runs
+    std::vector<std::int64_t> runs;   // show | compare | diff | export | delete | tag | archive
+    std::vector<std::string> add_tags, remove_tags;  // tag
+    std::string text;                 // note: the notes; rename: the new name
+    bool restore = false;             // archive: bring archived runs back
     bool all = false;                 // diff: every key, not only those that differ
     std::string format = "json";      // export: json | csv
     bool series = false;              // export: the runs' samples too
@@ -79,6 +84,13 @@ int run_history_compare(const HistoryOptions& o);
 int run_history_diff(const HistoryOptions& o);
 int run_history_export(const HistoryOptions& o);
 int run_history_delete(const HistoryOptions& o);
+/// Adds and removes tags on runs.
+int run_history_tag(const HistoryOptions& o);
+/// Sets a run's notes.
+int run_history_note(const HistoryOptions& o);
+int run_history_rename(const HistoryOptions& o);
+/// Archives runs (hidden from listings unless --archived) or restores them.
+int run_history_archive(const HistoryOptions& o);
 
 struct BenchTrainOptions {
     std::string preset = "mlp-fashion";

@@ -12,6 +12,7 @@
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/compare.h"
 #include "sparq/profiler/history_edit.h"
+#include "sparq/profiler/run_filter.h"
 
 namespace sparq::cli {
 
@@ -34,7 +35,9 @@ json record_json(const profiler::RunRecord& r) {
             {"status", r.status},     {"started_ns", r.started_ns},
             {"ended_ns", r.ended_ns}, {"duration_s", r.duration_s()},
             {"host", r.host},         {"build", r.build},
-            {"test_accuracy", accuracy_json(r)}};
+            {"test_accuracy", accuracy_json(r)},
+            {"tags", r.tags},         {"notes", r.notes},
+            {"archived", r.archived}};
 }
 
 // Midnight (local time) of a YYYY-MM-DD date, in wall-clock nanoseconds.
@@ -47,26 +50,18 @@ std::int64_t date_ns(const std::string& date, const char* flag) {
     return std::int64_t(std::mktime(&tm)) * 1000000000;
 }
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    auto lower = [](std::string s) {
-        for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-    };
-    return lower(haystack).find(lower(needle)) != std::string::npos;
-}
-
 std::vector<profiler::RunRecord> filtered_runs(const profiler::RunReader& reader, const HistoryOptions& o) {
-    const std::int64_t since = o.since.empty() ? 0 : date_ns(o.since, "--since");
-    const std::int64_t until = o.until.empty() ? 0 : date_ns(o.until, "--until") + 86400ll * 1000000000;
+    profiler::RunFilter f;
+    f.kind = o.kind;
+    f.status = o.status;
+    f.tag = o.tag;
+    f.text = o.search;
+    f.include_archived = o.archived;
+    f.since_ns = o.since.empty() ? 0 : date_ns(o.since, "--since");
+    f.until_ns = o.until.empty() ? 0 : date_ns(o.until, "--until") + 86400ll * 1000000000;
     std::vector<profiler::RunRecord> out;
     for (auto& r : reader.list_runs()) {
-        if (!o.kind.empty() && r.kind != o.kind) continue;
-        if (!o.status.empty() && r.status != o.status) continue;
-        if (since && r.created_ns < since) continue;
-        if (until && r.created_ns >= until) continue;
-        if (!o.search.empty() && !contains(r.name, o.search) && !contains(r.preset, o.search) &&
-            !contains(r.config_json, o.search) && !contains(r.summary_json, o.search))
-            continue;
+        if (!profiler::matches(r, f)) continue;
         out.push_back(std::move(r));
         if (o.limit > 0 && int(out.size()) >= o.limit) break;
     }
@@ -129,6 +124,13 @@ int run_history_list(const HistoryOptions& o) {
         std::printf("%-6lld %-24.24s %-10.10s %-16.16s %-12s %-9s %8.1fs %s\n", (long long)r.id, r.name.c_str(),
                     r.kind.c_str(), r.preset.c_str(), r.status.c_str(), acc, r.duration_s(),
                     local_time(r.started_ns).c_str());
+    }
+    for (const auto& r : runs) {
+        if (r.tags.empty() && r.notes.empty()) continue;
+        std::string tags;
+        for (const auto& t : r.tags) tags += (tags.empty() ? "" : ", ") + t;
+        std::printf("       run %lld%s%s%s%s\n", (long long)r.id, tags.empty() ? "" : "  tags: ", tags.c_str(),
+                    r.notes.empty() ? "" : "  notes: ", r.notes.substr(0, 60).c_str());
     }
     if (runs.empty()) std::printf("(no runs in %s match)\n", db.c_str());
     return 0;
@@ -314,6 +316,52 @@ int run_history_delete(const HistoryOptions& o) {
     else
         std::printf("deleted %zu run%s from %s (checkpoint files stay on disk)\n", n, n == 1 ? "" : "s", db.c_str());
     return 0;
+}
+
+namespace {
+
+// Prints the edited runs as they now are.
+int print_edited(const HistoryOptions& o, const char* what) {
+    const std::string db = db_or_default(o.db);
+    profiler::RunReader reader(db);
+    json arr = json::array();
+    for (std::int64_t id : o.runs)
+        if (auto r = reader.run(id)) arr.push_back(record_json(*r));
+    if (o.json) {
+        std::printf("%s\n", json{{"db", db}, {"runs", arr}}.dump().c_str());
+        return 0;
+    }
+    for (const auto& r : arr) {
+        std::string tags;
+        for (const auto& t : r["tags"]) tags += (tags.empty() ? "" : ", ") + t.get<std::string>();
+        std::printf("%s run %lld \"%s\"%s%s%s\n", what, (long long)r["run_id"].get<std::int64_t>(),
+                    r["name"].get<std::string>().c_str(), r["archived"].get<bool>() ? " (archived)" : "",
+                    tags.empty() ? "" : "  tags: ", tags.c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int run_history_tag(const HistoryOptions& o) {
+    if (o.add_tags.empty() && o.remove_tags.empty()) throw engine::ConfigError("give --add TAG and/or --remove TAG");
+    profiler::tag_runs(db_or_default(o.db), o.runs, o.add_tags, o.remove_tags);
+    return print_edited(o, "tagged");
+}
+
+int run_history_note(const HistoryOptions& o) {
+    profiler::set_notes(db_or_default(o.db), o.runs.at(0), o.text);
+    return print_edited(o, "noted");
+}
+
+int run_history_rename(const HistoryOptions& o) {
+    profiler::rename_run(db_or_default(o.db), o.runs.at(0), o.text);
+    return print_edited(o, "renamed");
+}
+
+int run_history_archive(const HistoryOptions& o) {
+    profiler::set_archived(db_or_default(o.db), o.runs, !o.restore);
+    return print_edited(o, o.restore ? "restored" : "archived");
 }
 
 }  // namespace sparq::cli

@@ -67,12 +67,18 @@ int main(int argc, char** argv) {
     hlist->add_option("--search", ho.search, "text in the name, preset, configuration or summary");
     hlist->add_option("--since", ho.since, "started on or after this date (YYYY-MM-DD)");
     hlist->add_option("--until", ho.until, "started on or before this date (YYYY-MM-DD)");
+    hlist->add_option("--tag", ho.tag, "only runs carrying this tag");
+    hlist->add_flag("--archived", ho.archived, "include archived runs");
     auto* hshow = history->add_subcommand("show", "one run: configuration, summary, series, events, artifacts");
     auto* hcompare = history->add_subcommand("compare", "runs side by side: status, duration, summary metrics");
     auto* hdiff = history->add_subcommand("diff", "the configuration keys that differ between runs");
     auto* hexport = history->add_subcommand("export", "runs (and their samples) as JSON or CSV");
     auto* hdelete = history->add_subcommand("delete", "delete runs and everything recorded for them");
-    for (auto* sub : {hshow, hcompare, hdiff, hexport, hdelete}) {
+    auto* htag = history->add_subcommand("tag", "add or remove tags on runs");
+    auto* harchive = history->add_subcommand("archive", "hide runs from listings (kept), or --restore them");
+    auto* hnote = history->add_subcommand("note", "set a run's notes");
+    auto* hrename = history->add_subcommand("rename", "rename a run");
+    for (auto* sub : {hshow, hcompare, hdiff, hexport, hdelete, htag, harchive}) {
         sub->add_option("runs", ho.runs, "run ids")->required(sub != hexport);
         sub->add_option("--db", ho.db, "history database");
         sub->add_flag("--json", ho.json, "print one JSON object");
@@ -84,6 +90,17 @@ int main(int argc, char** argv) {
     hexport->add_option("--kind", ho.kind, "without run ids: runs of this kind");
     hexport->add_option("--status", ho.status, "without run ids: runs with this status");
     hexport->add_option("--search", ho.search, "without run ids: runs whose text contains this");
+    hexport->add_option("--tag", ho.tag, "without run ids: runs carrying this tag");
+    hexport->add_flag("--archived", ho.archived, "without run ids: include archived runs");
+    htag->add_option("--add", ho.add_tags, "tags to add (repeat or comma-separate)")->delimiter(',');
+    htag->add_option("--remove", ho.remove_tags, "tags to remove (repeat or comma-separate)")->delimiter(',');
+    harchive->add_flag("--restore", ho.restore, "bring archived runs back");
+    for (auto* sub : {hnote, hrename}) {
+        sub->add_option("run", ho.runs, "run id")->required()->expected(1);
+        sub->add_option("text", ho.text, sub == hnote ? "the notes (empty clears them)" : "the new name")->required(sub == hrename);
+        sub->add_option("--db", ho.db, "history database");
+        sub->add_flag("--json", ho.json, "print one JSON object");
+    }
 
     // bench
     auto* bench = app.add_subcommand("bench", "measure engine performance");
@@ -269,6 +286,10 @@ int main(int argc, char** argv) {
         if (hdiff->parsed()) return cli::run_history_diff(ho);
         if (hexport->parsed()) return cli::run_history_export(ho);
         if (hdelete->parsed()) return cli::run_history_delete(ho);
+        if (htag->parsed()) return cli::run_history_tag(ho);
+        if (harchive->parsed()) return cli::run_history_archive(ho);
+        if (hnote->parsed()) return cli::run_history_note(ho);
+        if (hrename->parsed()) return cli::run_history_rename(ho);
         if (btrain->parsed()) return cli::run_bench_train(bo);
         if (bsparse->parsed()) return cli::run_bench_sparse(so);
         if (sweep->parsed()) return cli::run_sparsity_sweep(wo);

@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <unordered_map>
 
 #include "sparq/profiler/run_store.h"
+#include "sample_block.h"
 #include "sqlite_db.h"
 
 namespace sparq::profiler {
@@ -18,7 +20,9 @@ namespace {
 
 constexpr const char* kRunColumns =
     "SELECT r.id, r.name, r.kind, r.preset, r.status, r.created_ns, r.started_ns, r.ended_ns, "
-    "r.host, r.build, COALESCE(c.config_json, '{}'), r.summary_json, r.test_accuracy "
+    "r.host, r.build, COALESCE(c.config_json, '{}'), r.summary_json, r.test_accuracy, "
+    "r.notes, r.archived, "
+    "(SELECT group_concat(t.tag, char(10)) FROM run_tags t WHERE t.run_id = r.id) "
     "FROM runs r LEFT JOIN run_config c ON c.run_id = r.id ";
 
 RunRecord read_run(const sql::Stmt& s) {
@@ -36,6 +40,15 @@ RunRecord read_run(const sql::Stmt& s) {
     r.config_json = s.text(10);
     r.summary_json = s.text(11);
     if (!s.is_null(12)) r.test_accuracy = s.f64(12);
+    r.notes = s.text(13);
+    r.archived = s.i64(14) != 0;
+    const std::string tags = s.text(15);
+    for (std::size_t at = 0; at < tags.size();) {
+        const std::size_t nl = std::min(tags.find('\n', at), tags.size());
+        r.tags.push_back(tags.substr(at, nl - at));
+        at = nl + 1;
+    }
+    std::sort(r.tags.begin(), r.tags.end());
     return r;
 }
 
@@ -59,7 +72,7 @@ std::optional<RunRecord> RunReader::run(RunId id) const {
 
 std::vector<std::string> RunReader::series_names(RunId id) const {
     sql::Stmt s = impl_->db.prepare(
-        "SELECT name FROM series WHERE id IN (SELECT DISTINCT series_id FROM metrics "
+        "SELECT name FROM series WHERE id IN (SELECT DISTINCT series_id FROM metric_blocks "
         "WHERE run_id = ?) ORDER BY name");
     s.bind(1, id);
     std::vector<std::string> out;
@@ -71,19 +84,40 @@ std::vector<SeriesPoints> RunReader::load_series(RunId id,
                                                  const std::vector<std::string>& names) const {
     const std::vector<std::string> wanted = names.empty() ? series_names(id) : names;
     sql::Stmt s = impl_->db.prepare(
-        "SELECT m.step, m.time_ns, m.value FROM metrics m JOIN series n ON n.id = m.series_id "
-        "WHERE m.run_id = ? AND n.name = ? ORDER BY m.step, m.time_ns");
+        "SELECT b.count, b.data FROM metric_blocks b JOIN series n ON n.id = b.series_id "
+        "WHERE b.run_id = ? AND n.name = ? ORDER BY b.id");
     std::vector<SeriesPoints> out;
+    sql::SampleColumns c;
     for (const std::string& name : wanted) {
+        c.clear();
+        s.bind(1, id).bind(2, name);
+        while (s.step()) decode_block(s.blob(1), std::size_t(s.i64(0)), c, impl_->db.path());
+        s.reset();
         SeriesPoints p;
         p.name = name;
-        s.bind(1, id).bind(2, name);
-        while (s.step()) {
-            p.step.push_back(s.i64(0));
-            p.time_ns.push_back(s.i64(1));
-            p.value.push_back(s.f64(2));
+        // Blocks hold samples in arrival order; callers get them by step, then time.
+        auto before = [&](std::size_t a, std::size_t b) {
+            return c.step[a] != c.step[b] ? c.step[a] < c.step[b] : c.time_ns[a] < c.time_ns[b];
+        };
+        bool sorted = true;
+        for (std::size_t i = 1; i < c.size() && sorted; ++i) sorted = !before(i, i - 1);
+        if (sorted) {
+            p.step = std::move(c.step);
+            p.time_ns = std::move(c.time_ns);
+            p.value = std::move(c.value);
+        } else {
+            std::vector<std::size_t> order(c.size());
+            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+            std::stable_sort(order.begin(), order.end(), before);
+            p.step.reserve(order.size());
+            p.time_ns.reserve(order.size());
+            p.value.reserve(order.size());
+            for (std::size_t i : order) {
+                p.step.push_back(c.step[i]);
+                p.time_ns.push_back(c.time_ns[i]);
+                p.value.push_back(c.value[i]);
+            }
         }
-        s.reset();
         out.push_back(std::move(p));
     }
     return out;

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "sparq/profiler/run_store.h"
+#include "sample_block.h"
 #include "sqlite_db.h"
 
 namespace sparq::profiler {
@@ -58,6 +59,12 @@ struct RunStore::Impl final : MetricSubscriber {
     Impl(const StoreOptions& o)
         : options(o), db(o.path, sql::Db::Mode::ReadWrite, o.busy_timeout_ms),
           host(host_name()), wall_offset_ns(wall_ns() - now_ns()) {
+        if (o.max_db_bytes > 0) {
+            sql::Stmt ps = db.prepare("PRAGMA page_size");
+            ps.step();
+            const std::int64_t pages = std::max<std::int64_t>(1, o.max_db_bytes / ps.i64(0));
+            db.exec("PRAGMA max_page_count=" + std::to_string(pages));
+        }
         mark_interrupted();
         writer = std::thread([this] { loop(); });
     }
@@ -125,36 +132,103 @@ struct RunStore::Impl final : MetricSubscriber {
         return id;
     }
 
-    void write_batch(std::vector<std::function<void(sql::Db&)>>& batch_ops,
-                     std::vector<Sample>& samples, bool heartbeat) {
+    // Samples of one (run, series) not yet in a full block. The samples [0, written) sit in
+    // the chunk rows already committed; a full block replaces its chunks, so every sample
+    // is written at most twice however slowly its series grows.
+    struct OpenBlock {
+        sql::SampleColumns samples;
+        std::size_t written = 0;
+        std::vector<std::int64_t> chunk_rows;
+    };
+    static std::uint64_t block_key(RunId run, std::int64_t series) {
+        return (std::uint64_t(run) << 32) ^ std::uint64_t(series);
+    }
+
+    void replace_chunks(sql::BlockWriter& blocks, std::uint64_t key, OpenBlock& ob) {
+        for (std::int64_t row : ob.chunk_rows) blocks.remove(row);
+        blocks.insert(std::int64_t(key >> 32), std::int64_t(key & 0xffffffffu), ob.samples);
+        ob.samples.clear();
+        ob.chunk_rows.clear();
+        ob.written = 0;
+    }
+
+    // Returns the number of samples stored.
+    std::size_t write_samples(const std::vector<Sample>& samples) {
+        sql::BlockWriter blocks(db);
+        std::size_t stored = 0;
+        std::uint64_t last_key = ~0ull;
+        OpenBlock* ob = nullptr;
+        for (const Sample& s : samples) {
+            // NaN would poison the series' statistics; a diverged series shows as a gap.
+            if (!std::isfinite(s.value)) continue;
+            const std::uint64_t key = block_key(s.run, series_db_id(s.series));
+            if (key != last_key) {
+                ob = &open_blocks[key];
+                last_key = key;
+            }
+            ob->samples.push(s.step, s.time_ns + wall_offset_ns, s.value);
+            ++stored;
+            if (ob->samples.size() == sql::kBlockSamples) replace_chunks(blocks, key, *ob);
+        }
+        // Whatever is left becomes a chunk, so that a commit holds every sample received.
+        for (auto it = open_blocks.begin(); it != open_blocks.end();) {
+            OpenBlock& b = it->second;
+            if (b.samples.size() > b.written) {
+                b.chunk_rows.push_back(blocks.insert(std::int64_t(it->first >> 32),
+                                                     std::int64_t(it->first & 0xffffffffu),
+                                                     b.samples, b.written, b.samples.size()));
+                b.written = b.samples.size();
+            }
+            // A finished run's chunks are merged into one block and forgotten.
+            if (!live_runs.count(RunId(it->first >> 32))) {
+                if (b.chunk_rows.size() > 1) replace_chunks(blocks, it->first, b);
+                it = open_blocks.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        return stored;
+    }
+
+    // One transaction; returns the number of samples stored.
+    std::size_t write_batch(std::vector<std::function<void(sql::Db&)>>& batch_ops,
+                            std::vector<Sample>& samples, bool heartbeat) {
+        std::size_t stored = 0;
         db.exec("BEGIN");
         try {
             for (auto& op : batch_ops) op(db);
-            if (!samples.empty()) {
-                sql::Stmt ins = db.prepare(
-                    "INSERT INTO metrics(run_id, series_id, step, time_ns, value) "
-                    "VALUES(?,?,?,?,?)");
-                for (const Sample& s : samples) {
-                    // NaN would bind as NULL and fail the whole batch; a diverged series
-                    // shows as a gap instead.
-                    if (!std::isfinite(s.value)) continue;
-                    ins.bind(1, std::int64_t(s.run))
-                        .bind(2, series_db_id(s.series))
-                        .bind(3, s.step)
-                        .bind(4, s.time_ns + wall_offset_ns)
-                        .bind(5, s.value);
-                    ins.run();
-                }
-            }
+            if (!samples.empty() && !disk_full) stored = write_samples(samples);
             if (heartbeat && !live_runs.empty()) {
                 sql::Stmt hb = db.prepare("UPDATE runs SET heartbeat_ns=? WHERE id=?");
                 const std::int64_t now = wall_ns();
                 for (RunId id : live_runs) hb.bind(1, now).bind(2, id).run();
             }
             db.exec("COMMIT");
+            return stored;
         } catch (...) {
             sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+            // The in-memory chunk bookkeeping may name rows the rollback removed: start the
+            // open blocks afresh (their samples were in the lost batch or are committed).
+            open_blocks.clear();
             throw;
+        }
+    }
+
+    // The disk (or the size limit) is full: stop storing samples, keep what is committed,
+    // and tell each live run why its curves end here.
+    void stop_samples_on_full_disk(const std::string& what) {
+        disk_full = true;
+        const std::int64_t now = wall_ns();
+        for (RunId id : live_runs) {
+            try {
+                db.prepare("INSERT INTO events(run_id, time_ns, level, kind, message) "
+                           "VALUES(?,?,'error','store',?)")
+                    .bind(1, std::int64_t(id)).bind(2, now)
+                    .bind(3, "samples are no longer recorded: " + what)
+                    .run();
+            } catch (const StoreError&) {
+                // Not even the event fits; stderr has the message.
+            }
         }
     }
 
@@ -183,14 +257,18 @@ struct RunStore::Impl final : MetricSubscriber {
             const bool heartbeat = now - last_heartbeat >= kHeartbeatPeriodNs;
             if (!batch_ops.empty() || !samples.empty() || (heartbeat && !live_runs.empty())) {
                 try {
-                    write_batch(batch_ops, samples, heartbeat);
+                    const std::size_t stored = write_batch(batch_ops, samples, heartbeat);
                     if (heartbeat) last_heartbeat = now;
-                    committed += samples.size();
+                    committed += stored;
                     if (callback) callback(committed);
                 } catch (const std::exception& e) {
                     // The batch is lost; callers waiting on it get the error, later batches
-                    // try again (a lock held by another process is usually temporary).
+                    // try again (a lock held by another process is usually temporary). A
+                    // full disk stops the samples for good; runs still end properly.
                     std::cerr << "sparq: " << e.what() << "\n";
+                    const auto* store_error = dynamic_cast<const StoreError*>(&e);
+                    if (store_error && store_error->kind() == StoreError::Kind::Full && !disk_full)
+                        stop_samples_on_full_disk(e.what());
                     std::lock_guard lock(mutex);
                     failed_from = flush_done + 1;
                     failed_to = ticket;
@@ -215,6 +293,8 @@ struct RunStore::Impl final : MetricSubscriber {
     std::int64_t wall_offset_ns;
     std::unordered_map<SeriesId, std::int64_t> series_ids;  // writer thread only
     std::unordered_set<RunId> live_runs;                     // writer thread only
+    std::unordered_map<std::uint64_t, OpenBlock> open_blocks;  // writer thread only
+    bool disk_full = false;                                  // writer thread only
     std::uint64_t committed = 0;                             // writer thread only
     std::function<void(std::uint64_t)> commit_callback;  // guarded by mutex
     SeriesRegistry* registry = nullptr;

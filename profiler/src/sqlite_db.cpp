@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "sample_block.h"
+
 namespace sparq::profiler::sql {
 
 namespace {
@@ -12,7 +14,32 @@ constexpr std::int64_t kApplicationId = 0x53505251;
 struct Migration {
     int to_version;
     const char* sql;
+    void (*after)(Db&) = nullptr;  // data conversion SQL alone cannot express
 };
+
+// v1 kept one row per sample; v2 keeps them in compressed blocks (sample_block.h).
+void move_samples_into_blocks(Db& db) {
+    Stmt rows = db.prepare(
+        "SELECT run_id, series_id, step, time_ns, value FROM metrics "
+        "ORDER BY run_id, series_id, rowid");
+    BlockWriter out(db);
+    std::int64_t run = -1, series = -1;
+    SampleColumns block;
+    auto emit = [&] {
+        if (!block.empty()) out.insert(run, series, block);
+        block.clear();
+    };
+    while (rows.step()) {
+        if (rows.i64(0) != run || rows.i64(1) != series || block.size() == kBlockSamples) {
+            emit();
+            run = rows.i64(0);
+            series = rows.i64(1);
+        }
+        block.push(rows.i64(2), rows.i64(3), rows.f64(4));
+    }
+    emit();
+    db.exec("DROP TABLE metrics");
+}
 
 // Each entry upgrades the schema from to_version - 1. Never edit a shipped entry: add one.
 const Migration kMigrations[] = {
@@ -68,6 +95,29 @@ CREATE TABLE events(
 );
 CREATE INDEX events_run ON events(run_id);
 )sql"},
+    {2, R"sql(
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE run_tags(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  tag    TEXT NOT NULL,
+  PRIMARY KEY(run_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_tag ON run_tags(tag);
+CREATE TABLE metric_blocks(
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  series_id     INTEGER NOT NULL REFERENCES series(id),
+  count         INTEGER NOT NULL,
+  first_step    INTEGER NOT NULL,
+  last_step     INTEGER NOT NULL,
+  first_time_ns INTEGER NOT NULL,
+  last_time_ns  INTEGER NOT NULL,
+  data          BLOB NOT NULL
+);
+CREATE INDEX metric_blocks_run_series ON metric_blocks(run_id, series_id, id);
+)sql",
+     move_samples_into_blocks},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -80,14 +130,17 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         throw StoreError("history database " + path +
                          " is locked by another process; close the other Sparq "
-                         "session or pass --db with another file (" + detail + ")");
+                         "session or pass --db with another file (" + detail + ")",
+                         StoreError::Kind::Locked);
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
         throw StoreError("history database " + path +
                          " is damaged or not a database (" + detail +
-                         "); move it aside or pass --db with another file");
+                         "); move it aside or pass --db with another file",
+                         StoreError::Kind::Damaged);
     if (code == SQLITE_FULL)
         throw StoreError("history database " + path + ": disk full while " +
-                         std::string(what) + "; free space and try again");
+                         std::string(what) + "; free space and try again",
+                         StoreError::Kind::Full);
     if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM)
         throw StoreError("cannot open history database " + path + " (" + detail +
                          "); check the path and its permissions or pass --db");
@@ -126,6 +179,10 @@ Stmt& Stmt::bind(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
 }
+Stmt& Stmt::bind_blob(int i, const void* data, std::size_t bytes) {
+    sqlite3_bind_blob64(s_, i, data, bytes, SQLITE_STATIC);
+    return *this;
+}
 Stmt& Stmt::bind_null(int i) {
     sqlite3_bind_null(s_, i);
     return *this;
@@ -156,6 +213,13 @@ std::string Stmt::text(int col) const {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
 }
 
+std::string_view Stmt::blob(int col) const {
+    const void* p = sqlite3_column_blob(s_, col);
+    return p ? std::string_view(static_cast<const char*>(p),
+                                std::size_t(sqlite3_column_bytes(s_, col)))
+             : std::string_view();
+}
+
 // ---------------------------------------------------------------- Db
 
 Db::Db(const std::string& path, Mode mode, int busy_timeout_ms)
@@ -163,7 +227,8 @@ Db::Db(const std::string& path, Mode mode, int busy_timeout_ms)
     namespace fs = std::filesystem;
     if (mode == Mode::ReadOnly && !fs::exists(path))
         throw StoreError("no history database at " + path +
-                         " yet; run a job first or pass --db with an existing file");
+                         " yet; run a job first or pass --db with an existing file",
+                         StoreError::Kind::Missing);
     if (mode == Mode::ReadWrite) {
         const fs::path parent = fs::path(path).parent_path();
         std::error_code ec;
@@ -225,30 +290,35 @@ void Db::check_and_migrate(Mode mode) {
         if (!empty || app_id != 0)
             throw StoreError("history database " + path_ +
                              " is an SQLite file of another application, not a Sparq history; "
-                             "move it aside or pass --db with another file");
+                             "move it aside or pass --db with another file",
+                             StoreError::Kind::Foreign);
         if (mode == Mode::ReadOnly)
-            throw StoreError("history database " + path_ + " is empty; run a job first");
+            throw StoreError("history database " + path_ + " is empty; run a job first",
+                             StoreError::Kind::Missing);
     }
     const int version = schema_version();
     if (version > kSchemaVersion)
         throw StoreError("history database " + path_ + " has schema version " +
                          std::to_string(version) + ", newer than this Sparq understands (" +
-                         std::to_string(kSchemaVersion) + "); upgrade Sparq");
+                         std::to_string(kSchemaVersion) + "); upgrade Sparq",
+                         StoreError::Kind::TooNew);
     if (mode == Mode::ReadWrite) {
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA synchronous=NORMAL");
     }
     if (version == kSchemaVersion) return;
-    if (mode == Mode::ReadOnly)
-        throw StoreError("history database " + path_ + " has the older schema version " +
-                         std::to_string(version) + "; open it once with a writing command "
-                         "(for example sparq-cli train) to upgrade it");
+    if (mode == Mode::ReadOnly) {
+        // A reader of an older history upgrades it through a writing connection of its own.
+        Db upgrade(path_, Mode::ReadWrite, busy_timeout_ms_);
+        return;
+    }
     exec("BEGIN IMMEDIATE");
     try {
         const int locked_version = schema_version();  // another process may have migrated
         for (const Migration& m : kMigrations) {
             if (m.to_version <= locked_version) continue;
             exec(m.sql);
+            if (m.after) m.after(*this);
         }
         exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));

@@ -24,6 +24,8 @@ public:
     Stmt& bind(int i, double v);
     Stmt& bind(int i, std::string_view v);
     Stmt& bind_null(int i);
+    /// Binds bytes that stay valid until the statement is stepped (no copy).
+    Stmt& bind_blob(int i, const void* data, std::size_t bytes);
     /// Steps once: true while a row is available, false when done. Throws on error.
     bool step();
     /// Steps to completion and resets for reuse.
@@ -34,6 +36,7 @@ public:
     double f64(int col) const { return sqlite3_column_double(s_, col); }
     bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
     std::string text(int col) const;
+    std::string_view blob(int col) const;
 
 private:
     sqlite3_stmt* s_ = nullptr;

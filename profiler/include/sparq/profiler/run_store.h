@@ -18,11 +18,27 @@ namespace sparq::profiler {
 /// and says what to do.
 class StoreError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    enum class Kind {
+        Other,
+        Missing,  // no file at the path
+        Locked,   // another process holds the lock past the busy timeout
+        Damaged,  // not a database, or a corrupt one: offer move_aside()
+        Foreign,  // an SQLite file of another application: offer move_aside()
+        TooNew,   // written by a newer Sparq
+        Full,     // the disk (or the file's size limit) is full
+    };
+    explicit StoreError(const std::string& what, Kind kind = Kind::Other)
+        : std::runtime_error(what), kind_(kind) {}
+    Kind kind() const noexcept { return kind_; }
+
+private:
+    Kind kind_;
 };
 
 /// Schema version written by this build. Older databases are migrated in place on open.
-inline constexpr int kSchemaVersion = 1;
+///   1: runs, configuration, one row per sample, events, artifacts.
+///   2: tags, notes and archived flag of runs; samples in compressed blocks.
+inline constexpr int kSchemaVersion = 2;
 
 struct RunRecord {
     RunId id = 0;
@@ -38,6 +54,9 @@ struct RunRecord {
     std::string config_json;
     std::string summary_json;     // engine's result summary, "{}" until finished
     std::optional<double> test_accuracy;
+    std::vector<std::string> tags;  // sorted, unique
+    std::string notes;
+    bool archived = false;
     double duration_s() const;
 };
 
@@ -73,6 +92,9 @@ struct StoreOptions {
     std::string path;               // database file; parent folders are created
     int flush_interval_ms = 250;    // the writer commits at least this often (<= 1000)
     int busy_timeout_ms = 5000;     // how long to wait for a lock held by another process
+    /// Upper bound on the database file (0 = none). Reaching it behaves like a full disk:
+    /// samples stop being stored, each live run gets an error event, runs still end.
+    std::int64_t max_db_bytes = 0;
 };
 
 class RunStore {
@@ -101,7 +123,8 @@ public:
     void detach();
     /// Commits everything queued so far and returns when it is durable.
     void flush();
-    /// Called on the writer thread after each commit with the total samples committed.
+    /// Called on the writer thread after each commit with the total samples committed
+    /// (non-finite samples and samples dropped after a full disk are not counted).
     void on_commit(std::function<void(std::uint64_t committed_samples)> callback);
     std::uint64_t committed_samples() const;
 
