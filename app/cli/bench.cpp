@@ -116,7 +116,7 @@ int run_bench_store(const BenchStoreOptions& o) {
                            {"list_10k_runs_ms", r.list_10k_runs_ms},
                            {"load_20x100k_points_ms", r.load_20x100k_points_ms},
                            {"db_bytes_per_sample", r.db_bytes_per_sample},
-                           {"samples", r.samples},
+                           {"samples", r.samples}, {"points_loaded", r.points_loaded},
                            {"runs", r.runs}};
     if (o.json) {
         std::printf("%s\n", j.dump().c_str());

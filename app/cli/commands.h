@@ -68,6 +68,7 @@ struct HistoryOptions {
     bool archived = false;            // list/export: include archived runs
     std::vector<std::int64_t> runs;   // show | compare | diff | export | delete | tag | archive
     std::vector<std::string> add_tags, remove_tags;  // tag
+    std::int64_t run = 0;             // note | rename
     std::string text;                 // note: the notes; rename: the new name
     bool restore = false;             // archive: bring archived runs back
     bool all = false;                 // diff: every key, not only those that differ

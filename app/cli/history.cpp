@@ -350,13 +350,17 @@ int run_history_tag(const HistoryOptions& o) {
 }
 
 int run_history_note(const HistoryOptions& o) {
-    profiler::set_notes(db_or_default(o.db), o.runs.at(0), o.text);
-    return print_edited(o, "noted");
+    profiler::set_notes(db_or_default(o.db), o.run, o.text);
+    HistoryOptions one = o;
+    one.runs = {o.run};
+    return print_edited(one, "noted");
 }
 
 int run_history_rename(const HistoryOptions& o) {
-    profiler::rename_run(db_or_default(o.db), o.runs.at(0), o.text);
-    return print_edited(o, "renamed");
+    profiler::rename_run(db_or_default(o.db), o.run, o.text);
+    HistoryOptions one = o;
+    one.runs = {o.run};
+    return print_edited(one, "renamed");
 }
 
 int run_history_archive(const HistoryOptions& o) {

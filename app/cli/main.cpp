@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     htag->add_option("--remove", ho.remove_tags, "tags to remove (repeat or comma-separate)")->delimiter(',');
     harchive->add_flag("--restore", ho.restore, "bring archived runs back");
     for (auto* sub : {hnote, hrename}) {
-        sub->add_option("run", ho.runs, "run id")->required()->expected(1);
+        sub->add_option("run", ho.run, "run id")->required();
         sub->add_option("text", ho.text, sub == hnote ? "the notes (empty clears them)" : "the new name")->required(sub == hrename);
         sub->add_option("--db", ho.db, "history database");
         sub->add_flag("--json", ho.json, "print one JSON object");

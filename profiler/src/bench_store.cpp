@@ -44,14 +44,15 @@ StoreBenchResult bench_store(const StoreBenchOptions& o) {
     fs::create_directories(dir);
     const std::string samples_db = (dir / "samples.db").string(), runs_db = (dir / "runs.db").string();
 
-    // Ingest: one producer per series' thread share, through the bus and the writer, timed to
-    // the last commit. The same run then serves the load test.
-    RunId run = 0;
+    // Ingest: two producers share the series, through the bus and the writer, timed to the
+    // last commit. Then a second run with exactly series x points_per_series serves the
+    // load test.
+    RunId load_run = 0;
     {
         MetricBus bus;
         auto store = RunStore::open({samples_db});
         store->attach(bus);
-        run = store->create_run({"bench-store", "bench", "", "{}"});
+        const RunId run = store->create_run({"bench-store", "bench", "", "{}"});
         std::vector<SeriesId> ids;
         for (int s = 0; s < o.series; ++s) ids.push_back(bus.series().intern("bench/s" + std::to_string(s)));
         const std::int64_t per_series = o.ingest_samples / o.series;
@@ -69,9 +70,21 @@ StoreBenchResult bench_store(const StoreBenchOptions& o) {
             for (auto& t : threads) t.join();
         }
         store->detach();  // every published sample delivered and committed
+        r.ingest_samples_per_s = double(per_series * o.series) / (ms_since(t0) / 1000.0);
         store->finish_run(run, "completed", "{}", std::nullopt);
         r.samples = per_series * o.series;
-        r.ingest_samples_per_s = double(r.samples) / (ms_since(t0) / 1000.0);
+
+        store->attach(bus);
+        load_run = store->create_run({"bench-load", "bench", "", "{}"});
+        {
+            Producer out = bus.make_producer();
+            for (std::int64_t i = 0; i < o.points_per_series; ++i)
+                for (int s = 0; s < o.series; ++s)
+                    out.publish(load_run, ids[std::size_t(s)], i, 1.0 / double(i + s + 1));
+        }
+        store->detach();
+        store->finish_run(load_run, "completed", "{}", std::nullopt);
+        r.samples += o.points_per_series * o.series;
     }
     r.db_bytes_per_sample = double(checkpointed_bytes(samples_db)) / double(r.samples);
     {
@@ -79,12 +92,14 @@ StoreBenchResult bench_store(const StoreBenchOptions& o) {
         std::vector<std::string> names;
         for (int s = 0; s < o.series; ++s) names.push_back("bench/s" + std::to_string(s));
         const auto t0 = Clock::now();
-        const auto series = reader.load_series(run, names);
+        const auto series = reader.load_series(load_run, names);
         r.load_20x100k_points_ms = ms_since(t0);
         std::int64_t points = 0;
         for (const auto& s : series) points += std::int64_t(s.value.size());
-        if (points < std::int64_t(o.series) * std::min(o.points_per_series, o.ingest_samples / o.series))
-            throw StoreError("bench store: the load test read " + std::to_string(points) + " points, fewer than written");
+        if (points != std::int64_t(o.series) * o.points_per_series)
+            throw StoreError("bench store: the load test read " + std::to_string(points) + " points, not the " +
+                             std::to_string(std::int64_t(o.series) * o.points_per_series) + " written");
+        r.points_loaded = points;
     }
 
     // Many runs: created through the store like real ones, with configuration and summary.

@@ -86,10 +86,21 @@ std::vector<SeriesPoints> RunReader::load_series(RunId id,
     sql::Stmt s = impl_->db.prepare(
         "SELECT b.count, b.data FROM metric_blocks b JOIN series n ON n.id = b.series_id "
         "WHERE b.run_id = ? AND n.name = ? ORDER BY b.id");
+    sql::Stmt total = impl_->db.prepare(
+        "SELECT sum(b.count) FROM metric_blocks b JOIN series n ON n.id = b.series_id "
+        "WHERE b.run_id = ? AND n.name = ?");
     std::vector<SeriesPoints> out;
     sql::SampleColumns c;
     for (const std::string& name : wanted) {
         c.clear();
+        total.bind(1, id).bind(2, name);
+        if (total.step()) {  // one allocation per column instead of a doubling series
+            const auto n = std::size_t(std::max<std::int64_t>(0, total.i64(0)));
+            c.step.reserve(n);
+            c.time_ns.reserve(n);
+            c.value.reserve(n);
+        }
+        total.reset();
         s.bind(1, id).bind(2, name);
         while (s.step()) decode_block(s.blob(1), std::size_t(s.i64(0)), c, impl_->db.path());
         s.reset();

@@ -97,7 +97,7 @@ struct RunStore::Impl final : MetricSubscriber {
         wake.notify_one();
         std::unique_lock lock(mutex);
         done.wait(lock, [&] { return flush_done >= ticket; });
-        if (ticket >= failed_from && ticket <= failed_to) throw StoreError(failed_what);
+        if (ticket >= failed_from && ticket <= failed_to) throw StoreError(failed_what, failed_kind);
     }
 
     void mark_interrupted() {
@@ -262,17 +262,31 @@ struct RunStore::Impl final : MetricSubscriber {
                     committed += stored;
                     if (callback) callback(committed);
                 } catch (const std::exception& e) {
-                    // The batch is lost; callers waiting on it get the error, later batches
-                    // try again (a lock held by another process is usually temporary). A
-                    // full disk stops the samples for good; runs still end properly.
                     std::cerr << "sparq: " << e.what() << "\n";
+                    // A full disk stops the samples for good; the batch's other writes (a
+                    // run's end, events) are small and are tried once more without them.
                     const auto* store_error = dynamic_cast<const StoreError*>(&e);
-                    if (store_error && store_error->kind() == StoreError::Kind::Full && !disk_full)
+                    bool recovered = false;
+                    if (store_error && store_error->kind() == StoreError::Kind::Full && !disk_full) {
                         stop_samples_on_full_disk(e.what());
-                    std::lock_guard lock(mutex);
-                    failed_from = flush_done + 1;
-                    failed_to = ticket;
-                    failed_what = e.what();
+                        std::vector<Sample> none;
+                        try {
+                            write_batch(batch_ops, none, heartbeat);
+                            recovered = true;
+                        } catch (const std::exception& again) {
+                            std::cerr << "sparq: " << again.what() << "\n";
+                        }
+                    }
+                    // Otherwise the batch is lost and callers waiting on it get the error;
+                    // later batches try again (a lock held by another process is usually
+                    // temporary).
+                    if (!recovered) {
+                        std::lock_guard lock(mutex);
+                        failed_from = flush_done + 1;
+                        failed_to = ticket;
+                        failed_what = e.what();
+                        failed_kind = store_error ? store_error->kind() : StoreError::Kind::Other;
+                    }
                 }
             }
             {
@@ -307,6 +321,7 @@ struct RunStore::Impl final : MetricSubscriber {
     std::uint64_t flush_requested = 0, flush_done = 0;
     std::uint64_t failed_from = 1, failed_to = 0;  // tickets of the last failed transaction
     std::string failed_what;
+    StoreError::Kind failed_kind = StoreError::Kind::Other;
     bool stopping = false;
     std::thread writer;
 };

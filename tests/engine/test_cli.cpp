@@ -198,6 +198,30 @@ TEST(Cli, ContinualJsonAndTheHistoryCommands) {
     const Result none = run("history list --kind train --db " + db + " --json", dir);
     EXPECT_EQ(last_line_json(none.out)["runs"].size(), 0u);
 
+    // tag, note, rename, archive: the list filters see them.
+    const Result t = run("history tag " + ida + " " + idb + " --add sweep,ewc --db " + db + " --json", dir);
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_EQ(last_line_json(t.out)["runs"][0]["tags"], (std::vector<std::string>{"ewc", "sweep"}));
+    ASSERT_EQ(run("history tag " + idb + " --remove ewc --db " + db, dir).code, 0);
+    const Result tagged = run("history list --tag ewc --db " + db + " --json", dir);
+    ASSERT_EQ(last_line_json(tagged.out)["runs"].size(), 1u);
+    EXPECT_EQ(last_line_json(tagged.out)["runs"][0]["run_id"], ja["run_id"]);
+    ASSERT_EQ(run("history note " + ida + " \"lambda too low\" --db " + db, dir).code, 0);
+    ASSERT_EQ(run("history rename " + idb + " strong-ewc --db " + db, dir).code, 0);
+    const Result noted = run("history list --search \"too low\" --db " + db + " --json", dir);
+    ASSERT_EQ(last_line_json(noted.out)["runs"].size(), 1u);
+    EXPECT_EQ(last_line_json(noted.out)["runs"][0]["notes"], "lambda too low");
+    ASSERT_EQ(run("history archive " + idb + " --db " + db, dir).code, 0);
+    EXPECT_EQ(last_line_json(run("history list --db " + db + " --json", dir).out)["runs"].size(), 1u);
+    const Result archived = run("history list --archived --db " + db + " --json", dir);
+    ASSERT_EQ(last_line_json(archived.out)["runs"].size(), 2u);
+    EXPECT_EQ(last_line_json(archived.out)["runs"][0]["name"], "strong-ewc");
+    EXPECT_EQ(last_line_json(archived.out)["runs"][0]["archived"], true);
+    ASSERT_EQ(run("history archive " + idb + " --restore --db " + db, dir).code, 0);
+    const Result badtag = run("history tag " + ida + " --add \" \" --db " + db, dir);
+    EXPECT_NE(badtag.code, 0);
+    EXPECT_NE(badtag.err.find("tag cannot be empty"), std::string::npos) << badtag.err;
+
     const Result del = run("history delete " + ida + " --db " + db, dir);
     ASSERT_EQ(del.code, 0) << del.err;
     const Result left = run("history list --db " + db + " --json", dir);

@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -130,6 +134,8 @@ TEST(RunStore, RejectsAFileThatIsNotADatabase) {
         FAIL() << "expected StoreError";
     } catch (const StoreError& e) {
         EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("move it aside"), std::string::npos) << e.what();
+        EXPECT_EQ(e.kind(), StoreError::Kind::Damaged);
         EXPECT_NE(std::string(e.what()).find(db), std::string::npos);
     }
     std::ifstream in(db);
@@ -174,20 +180,31 @@ TEST(RunStore, ALockHeldByAnotherConnectionGivesAClearError) {
     } catch (const StoreError& e) {
         EXPECT_NE(std::string(e.what()).find("locked by another process"), std::string::npos)
             << e.what();
+        EXPECT_EQ(e.kind(), StoreError::Kind::Locked);
     }
     sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(other);
     EXPECT_GT(store->create_run({"r", "train", "", "{}"}), 0) << "usable once the lock is gone";
 }
 
-// A child process writes samples through the real writer and reports each commit on a pipe;
-// the parent kills it with SIGKILL at a random moment. The database must be consistent, the
-// run `interrupted`, and every sample committed before the last reported commit present.
+// A child process writes samples through the real writer, counts what it published in
+// shared memory and reports each commit on a pipe; the parent kills it with SIGKILL at a
+// random moment (during open and migration too). The database must pass integrity_check,
+// the run must be `interrupted`, every reported commit must be there, and so must every
+// sample published more than one flush interval (plus scheduling slack) before the kill.
 TEST(RunStore, SurvivesSigkillOfAWritingProcess) {
+    constexpr int kTrials = 50;
+    constexpr int kFlushMs = 100;
+    constexpr int kSlackMs = 150;  // commit time and scheduling on a loaded 2-core machine
+    auto* published = static_cast<std::atomic<std::int64_t>*>(
+        mmap(nullptr, sizeof(std::atomic<std::int64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(published, MAP_FAILED);
     std::mt19937 rng(42);
-    for (int trial = 0; trial < 5; ++trial) {
+    int killed_while_writing = 0;
+    for (int trial = 0; trial < kTrials; ++trial) {
         TempDir dir;
         const std::string db = dir.file("h.db");
+        published->store(0);
         int fds[2];
         ASSERT_EQ(pipe(fds), 0);
         const pid_t pid = fork();
@@ -195,7 +212,7 @@ TEST(RunStore, SurvivesSigkillOfAWritingProcess) {
         if (pid == 0) {
             close(fds[0]);
             StoreOptions o{db};
-            o.flush_interval_ms = 50;
+            o.flush_interval_ms = kFlushMs;
             auto store = RunStore::open(o);
             MetricBus bus;
             store->attach(bus);
@@ -208,38 +225,63 @@ TEST(RunStore, SurvivesSigkillOfAWritingProcess) {
             const SeriesId s = bus.series().intern("train/loss");
             for (std::int64_t i = 0;; ++i) {
                 out.publish(id, s, i, double(i));
+                published->store(i + 1, std::memory_order_release);
                 if (i % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
         }
         close(fds[1]);
-        const auto deadline = std::chrono::steady_clock::now() +
-                              std::chrono::milliseconds(150 + rng() % 400);
+        fcntl(fds[0], F_SETFL, O_NONBLOCK);
+        using Clock = std::chrono::steady_clock;
+        const auto start = Clock::now();
+        const auto deadline = start + std::chrono::milliseconds(rng() % 400);
+        std::vector<std::pair<Clock::time_point, std::int64_t>> seen;  // (when, published)
         std::uint64_t last_committed = 0, n = 0;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (read(fds[0], &n, sizeof n) == sizeof n) last_committed = n;
+        while (Clock::now() < deadline) {
+            seen.emplace_back(Clock::now(), published->load(std::memory_order_acquire));
+            while (read(fds[0], &n, sizeof n) == sizeof n) last_committed = n;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         kill(pid, SIGKILL);
+        const auto killed_at = Clock::now();
+        int status = 0;
+        waitpid(pid, &status, 0);
         // Commits reported before the kill landed may still sit in the pipe.
         while (read(fds[0], &n, sizeof n) == sizeof n) last_committed = n;
         close(fds[0]);
-        int status = 0;
-        waitpid(pid, &status, 0);
         ASSERT_TRUE(WIFSIGNALED(status)) << "trial " << trial;
-        ASSERT_GT(last_committed, 0u) << "trial " << trial << ": child never committed";
 
-        EXPECT_EQ(sqlite_scalar(db, "PRAGMA integrity_check"), "ok");
+        // Published at least one flush interval (+ slack) before the kill.
+        std::int64_t must_have = 0;
+        for (const auto& [when, count] : seen)
+            if (killed_at - when >= std::chrono::milliseconds(kFlushMs + kSlackMs)) must_have = count;
+
+        if (!std::filesystem::exists(db)) {
+            EXPECT_EQ(must_have, 0) << "trial " << trial;
+            continue;  // killed before the file was created
+        }
+        EXPECT_EQ(sqlite_scalar(db, "PRAGMA integrity_check"), "ok") << "trial " << trial;
         { auto reopened = RunStore::open({db}); }  // marks the dead process's run
         RunReader reader(db);
         const auto runs = reader.list_runs();
+        if (runs.empty()) {
+            EXPECT_EQ(last_committed, 0u) << "trial " << trial;
+            EXPECT_EQ(must_have, 0) << "trial " << trial;
+            continue;  // killed before the run was created
+        }
         ASSERT_EQ(runs.size(), 1u);
         EXPECT_EQ(runs[0].status, "interrupted") << "trial " << trial;
         EXPECT_GT(runs[0].ended_ns, 0);
         const auto pts = reader.load_series(runs[0].id, {"train/loss"});
         ASSERT_EQ(pts.size(), 1u);
         ASSERT_GE(pts[0].step.size(), last_committed) << "trial " << trial;
+        ASSERT_GE(std::int64_t(pts[0].step.size()), must_have) << "trial " << trial << ": lost samples older than "
+                                                               << kFlushMs + kSlackMs << " ms";
         for (std::size_t i = 0; i < pts[0].step.size(); ++i)
             ASSERT_EQ(pts[0].step[i], std::int64_t(i)) << "a committed prefix, no holes";
+        if (last_committed > 0) ++killed_while_writing;
     }
+    munmap(published, sizeof(std::atomic<std::int64_t>));
+    EXPECT_GE(killed_while_writing, kTrials / 2) << "most kills should land while samples flow";
 }
 
 TEST(RunStore, MarksRunsOfDeadProcessesInterruptedButNotLiveOnes) {

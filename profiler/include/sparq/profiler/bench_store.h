@@ -18,7 +18,8 @@ struct StoreBenchResult {
     double list_10k_runs_ms = 0;      // RunReader::list_runs() over `runs` finished runs
     double load_20x100k_points_ms = 0;  // RunReader::load_series() of series x points_per_series
     double db_bytes_per_sample = 0;   // file size over samples stored, after a checkpoint
-    std::int64_t samples = 0;
+    std::int64_t samples = 0;         // stored in all: the ingest run and the load run
+    std::int64_t points_loaded = 0;   // by the load test
     std::int64_t runs = 0;
 };
 
