@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "progress.h"
+#include "sparq/profiler/export_runs.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/errors.h"
 #include "sparq/engine/sparse.h"
@@ -29,13 +30,7 @@ std::string db_or_default(const std::string& db) {
     return db.empty() ? profiler::default_db_path() : db;
 }
 
-std::string local_time(std::int64_t wall_ns) {
-    if (wall_ns <= 0) return "-";
-    const std::time_t t = static_cast<std::time_t>(wall_ns / 1000000000);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
-    return buf;
-}
+std::string local_time(std::int64_t wall_ns) { return profiler::local_time_text(wall_ns); }
 
 void print_error(const std::string& message) {
     std::string one_line = message;

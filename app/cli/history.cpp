@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/compare.h"
+#include "sparq/profiler/export_runs.h"
 #include "sparq/profiler/history_edit.h"
 #include "sparq/profiler/run_filter.h"
 
@@ -25,20 +26,7 @@ json parse_or_empty(const std::string& text) {
     return j.is_discarded() ? json::object() : j;
 }
 
-json accuracy_json(const profiler::RunRecord& r) {
-    return r.test_accuracy ? json(*r.test_accuracy) : json();
-}
-
-json record_json(const profiler::RunRecord& r) {
-    return {{"run_id", r.id},         {"name", r.name},
-            {"kind", r.kind},         {"preset", r.preset},
-            {"status", r.status},     {"started_ns", r.started_ns},
-            {"ended_ns", r.ended_ns}, {"duration_s", r.duration_s()},
-            {"host", r.host},         {"build", r.build},
-            {"test_accuracy", accuracy_json(r)},
-            {"tags", r.tags},         {"notes", r.notes},
-            {"archived", r.archived}};
-}
+json record_json(const profiler::RunRecord& r) { return json::parse(profiler::run_record_json(r)); }
 
 // Midnight (local time) of a YYYY-MM-DD date, in wall-clock nanoseconds.
 std::int64_t date_ns(const std::string& date, const char* flag) {
@@ -83,14 +71,6 @@ std::vector<profiler::RunRecord> named_runs(const profiler::RunReader& reader, c
 }
 
 std::string cell(const std::optional<std::string>& v) { return v ? *v : "(absent)"; }
-
-// A CSV field: quoted when it holds a separator, a quote or a line break.
-std::string csv(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 // The numeric leaves of every run's summary, as columns.
 std::vector<std::string> numeric_summary_keys(const std::vector<profiler::RunRecord>& runs) {
@@ -249,60 +229,15 @@ int run_history_export(const HistoryOptions& o) {
     profiler::RunReader reader(db_or_default(o.db));
     const auto runs = o.runs.empty() ? filtered_runs(reader, o) : named_runs(reader, o, 1);
     if (o.format != "json" && o.format != "csv") throw engine::ConfigError("--format must be json or csv");
-    std::ostringstream text;
-    if (o.format == "json") {
-        json arr = json::array();
-        for (const auto& r : runs) {
-            json j = record_json(r);
-            j["config"] = parse_or_empty(r.config_json);
-            j["summary"] = parse_or_empty(r.summary_json);
-            if (o.series) {
-                json series = json::object();
-                for (const auto& s : reader.load_series(r.id))
-                    series[s.name] = {{"step", s.step}, {"time_ns", s.time_ns}, {"value", s.value}};
-                j["series"] = series;
-            }
-            arr.push_back(j);
-        }
-        text << json{{"runs", arr}}.dump() << "\n";
-    } else if (o.series) {
-        // Long format: one row per sample.
-        text << "run_id,series,step,time_ns,value\n";
-        for (const auto& r : runs)
-            for (const auto& s : reader.load_series(r.id))
-                for (std::size_t i = 0; i < s.value.size(); ++i) {
-                    char v[32];
-                    std::snprintf(v, sizeof v, "%.17g", s.value[i]);
-                    text << r.id << "," << csv(s.name) << "," << s.step[i] << "," << s.time_ns[i] << "," << v << "\n";
-                }
-    } else {
-        // One row per run: the record, every configuration key and every numeric summary key.
-        std::vector<std::string> configs;
-        for (const auto& r : runs) configs.push_back(r.config_json.empty() ? "{}" : r.config_json);
-        const auto config_rows = profiler::diff_configs(configs, true);
-        const auto keys = numeric_summary_keys(runs);
-        text << "run_id,name,kind,preset,status,started,duration_s,test_accuracy";
-        for (const auto& row : config_rows) text << "," << csv("config." + row.key);
-        for (const auto& k : keys) text << "," << csv("summary." + k);
-        text << "\n";
-        for (std::size_t i = 0; i < runs.size(); ++i) {
-            const auto& r = runs[i];
-            text << r.id << "," << csv(r.name) << "," << csv(r.kind) << "," << csv(r.preset) << "," << r.status << ","
-                 << local_time(r.started_ns) << "," << r.duration_s() << ","
-                 << (r.test_accuracy ? std::to_string(*r.test_accuracy) : "");
-            for (const auto& row : config_rows) text << "," << (row.values[i] ? csv(*row.values[i]) : "");
-            const auto summary = parse_or_empty(r.summary_json);
-            for (const auto& k : keys) text << "," << (summary.contains(k) ? summary[k].dump() : "");
-            text << "\n";
-        }
-    }
+    profiler::ExportOptions eo;
+    eo.format = o.format == "json" ? profiler::ExportFormat::Json : profiler::ExportFormat::Csv;
+    eo.series = o.series;
+    const std::string text = profiler::export_runs(reader, runs, eo);
     if (o.out.empty()) {
-        std::fputs(text.str().c_str(), stdout);
+        std::fputs(text.c_str(), stdout);
         return 0;
     }
-    std::ofstream f(o.out);
-    f << text.str();
-    if (!f) throw engine::ConfigError("cannot write " + o.out);
+    profiler::write_file_atomically(o.out, text);
     std::fprintf(stderr, "%zu runs written to %s\n", runs.size(), o.out.c_str());
     return 0;
 }

@@ -114,6 +114,9 @@ struct Engine::Impl {
             try {
                 if (!result.error.empty())
                     options.store->add_event(run, "error", "failed", result.error);
+                // The run's last samples reach the store before its end, so they are
+                // committed with it and packed into its final blocks.
+                options.bus->flush();
                 const bool measured = result.epochs > 0 || (!out.summary.empty() && result.status == JobStatus::Completed);
                 options.store->finish_run(run, to_string(result.status),
                                           out.summary.empty() ? to_json(result) : out.summary,

@@ -75,12 +75,19 @@ struct RunStore::Impl final : MetricSubscriber {
             stopping = true;
         }
         wake.notify_one();
+        drained.notify_all();
         writer.join();
     }
 
-    // Bus consumer thread: queue the batch for the writer.
+    // Bus consumer thread: queue the batch for the writer. When the writer falls behind by
+    // more than kMaxPending samples, wait for it: the back-pressure reaches the producers
+    // through the bus's rings instead of growing this queue without bound.
     void on_samples(const Sample* s, std::size_t n) override {
-        std::lock_guard lock(mutex);
+        std::unique_lock lock(mutex);
+        if (pending.size() >= kMaxPending) {
+            wake.notify_one();
+            drained.wait(lock, [&] { return pending.size() < kMaxPending || stopping; });
+        }
         pending.insert(pending.end(), s, s + n);
     }
 
@@ -243,12 +250,13 @@ struct RunStore::Impl final : MetricSubscriber {
             {
                 std::unique_lock lock(mutex);
                 wake.wait_for(lock, std::chrono::milliseconds(options.flush_interval_ms), [&] {
-                    return stopping || flush_requested > flush_done;
+                    return stopping || flush_requested > flush_done || pending.size() >= kMaxPending;
                 });
                 batch_ops.assign(std::make_move_iterator(ops.begin()),
                                  std::make_move_iterator(ops.end()));
                 ops.clear();
                 samples.swap(pending);
+                drained.notify_all();
                 ticket = flush_requested;
                 stop = stopping;
                 callback = commit_callback;
@@ -315,7 +323,8 @@ struct RunStore::Impl final : MetricSubscriber {
     MetricBus* bus = nullptr;
 
     std::mutex mutex;
-    std::condition_variable wake, done;
+    static constexpr std::size_t kMaxPending = 1 << 21;  // ~2M samples, 80 MB
+    std::condition_variable wake, done, drained;
     std::vector<Sample> pending;
     std::deque<std::function<void(sql::Db&)>> ops;
     std::uint64_t flush_requested = 0, flush_done = 0;

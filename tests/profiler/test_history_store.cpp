@@ -240,6 +240,7 @@ TEST(HistoryBlocks, RoundTripIsExactAcrossBlocksAndCommits) {
                                       std::numeric_limits<std::int64_t>::min(), 4};
         const double values[] = {1.0, -0.0, 1e308, std::numeric_limits<double>::denorm_min(), -1e-300, 2.5};
         for (int i = 0; i < 6; ++i) out.publish(id, odd, steps[i], values[i]);
+        bus.flush();  // as the engine does before a run's end
         store->finish_run(id, "completed", "{}", std::nullopt);
         store->detach();
         EXPECT_EQ(store->committed_samples(), std::uint64_t(kN + 6));
