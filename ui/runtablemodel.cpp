@@ -1,18 +1,32 @@
 #include "runtablemodel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
+#include <QLocale>
+#include <QStringList>
 
 namespace sparq::ui {
 
 RunTableModel::RunTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void RunTableModel::setRuns(std::vector<profiler::RunRecord> runs) {
+    const bool sameRows = !runs.empty() && runs.size() == runs_.size() &&
+                          std::equal(runs.begin(), runs.end(), runs_.begin(),
+                                     [](const profiler::RunRecord& a, const profiler::RunRecord& b) { return a.id == b.id; });
+    if (sameRows) {
+        runs_ = std::move(runs);  // same ids in the same rows: rows_ stays right
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        return;
+    }
     beginResetModel();
     runs_ = std::move(runs);
+    rows_.clear();
+    rows_.reserve(runs_.size());
+    for (std::size_t i = 0; i < runs_.size(); ++i) rows_.emplace(runs_[i].id, int(i));
     endResetModel();
 }
 
@@ -22,9 +36,8 @@ const profiler::RunRecord* RunTableModel::runAt(int row) const {
 }
 
 int RunTableModel::rowOf(profiler::RunId id) const {
-    for (std::size_t i = 0; i < runs_.size(); ++i)
-        if (runs_[i].id == id) return int(i);
-    return -1;
+    const auto it = rows_.find(id);
+    return it == rows_.end() ? -1 : it->second;
 }
 
 QString RunTableModel::formatAccuracy(double accuracy) {
@@ -42,6 +55,20 @@ QString RunTableModel::formatDuration(double seconds) {
         .arg((total % 3600) / 60, 2, 10, QLatin1Char('0'));
 }
 
+QString RunTableModel::countRuns(int n) {
+    return n == 1 ? tr("1 run") : tr("%1 runs").arg(QLocale().toString(n));
+}
+
+QString RunTableModel::shortNotes(const std::string& notes) {
+    constexpr int kMax = 60;
+    QString text = QString::fromStdString(notes).trimmed();
+    const qsizetype newline = text.indexOf(QLatin1Char('\n'));
+    const bool more = newline >= 0;
+    if (more) text = text.left(newline).trimmed();
+    if (text.size() > kMax) return text.left(kMax - 1) + QChar(0x2026);
+    return more ? text + QStringLiteral(" ") + QChar(0x2026) : text;
+}
+
 int RunTableModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : int(runs_.size());
 }
@@ -51,6 +78,13 @@ int RunTableModel::columnCount(const QModelIndex& parent) const {
 }
 
 namespace {
+
+QString joinTags(const std::vector<std::string>& tags) {
+    QStringList out;
+    out.reserve(qsizetype(tags.size()));
+    for (const std::string& t : tags) out << QString::fromStdString(t);
+    return out.join(QStringLiteral(", "));
+}
 
 QDateTime localTime(std::int64_t wall_ns) {
     return QDateTime::fromMSecsSinceEpoch(wall_ns / 1000000).toLocalTime();
@@ -74,10 +108,14 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
         switch (column) {
         case Id: return QVariant::fromValue<qint64>(r.id);
         case Name: return QString::fromStdString(r.name);
+        case Kind: return QString::fromStdString(r.kind);
         case Preset: return QString::fromStdString(r.preset);
-        case Status: return QString::fromStdString(r.status);
+        case Status: return r.archived ? tr("%1 (archived)").arg(QString::fromStdString(r.status))
+                                       : QString::fromStdString(r.status);
         case TestAccuracy:
             return r.test_accuracy ? formatAccuracy(*r.test_accuracy) : QString();
+        case Tags: return joinTags(r.tags);
+        case Notes: return shortNotes(r.notes);
         case Duration:
             if (r.started_ns == 0) return QString();
             return formatDuration(r.duration_s());
@@ -92,11 +130,14 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
         switch (column) {
         case Id: return QVariant::fromValue<qint64>(r.id);
         case Name: return QString::fromStdString(r.name);
+        case Kind: return QString::fromStdString(r.kind);
         case Preset: return QString::fromStdString(r.preset);
         case Status: return QString::fromStdString(r.status);
         case TestAccuracy: return r.test_accuracy ? *r.test_accuracy : -1.0;
         case Duration: return r.duration_s();
         case Started: return QVariant::fromValue<qint64>(r.started_ns);
+        case Tags: return joinTags(r.tags);
+        case Notes: return QString::fromStdString(r.notes);
         default: return {};
         }
     }
@@ -106,6 +147,8 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
             return QVariant::fromValue<int>(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     }
+
+    if (role == Qt::ForegroundRole && r.archived) return QBrush(QColor(128, 128, 128));
 
     if (role == Qt::ForegroundRole && column == Status) {
         if (r.status == "failed") return QBrush(QColor(192, 32, 32));
@@ -123,6 +166,9 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
         if (r.created_ns)
             tip += tr("\ncreated: %1").arg(localTime(r.created_ns).toString(Qt::ISODate));
         if (r.ended_ns) tip += tr("\nended: %1").arg(localTime(r.ended_ns).toString(Qt::ISODate));
+        if (!r.tags.empty()) tip += tr("\ntags: %1").arg(joinTags(r.tags));
+        if (!r.notes.empty()) tip += tr("\nnotes: %1").arg(QString::fromStdString(r.notes));
+        if (r.archived) tip += tr("\narchived (hidden unless \"Show archived\" is on)");
         tip += tr("\nDouble-click to open its charts.");
         return tip;
     }
@@ -135,11 +181,14 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     switch (section) {
     case Id: return tr("ID");
     case Name: return tr("Name");
+    case Kind: return tr("Kind");
     case Preset: return tr("Preset");
     case Status: return tr("Status");
     case TestAccuracy: return tr("Test accuracy");
     case Duration: return tr("Duration");
     case Started: return tr("Started");
+    case Tags: return tr("Tags");
+    case Notes: return tr("Notes");
     default: return {};
     }
 }
