@@ -13,17 +13,8 @@ Workbench::Workbench(Options options, QObject* parent)
     if (options_.workspaceRoot.empty()) options_.workspaceRoot = profiler::default_workspace_root();
 
     bus_ = std::make_unique<profiler::MetricBus>();
-    profiler::StoreOptions storeOptions;
-    storeOptions.path = options_.dbPath;
-    store_ = profiler::RunStore::open(storeOptions);
-    store_->attach(*bus_);
-
     for (Lane& lane : lanes_) lane.bridge = std::make_unique<JobBridge>();
-    engine::EngineOptions engineOptions;
-    engineOptions.bus = bus_.get();
-    engineOptions.store = store_.get();
-    engineOptions.workspace_root = options_.workspaceRoot;
-    engine_ = std::make_unique<engine::Engine>(engineOptions);
+    openHistory();
     device_ = QString::fromStdString(engine::Engine::device_name());
 
     // Connected before any page connects, so pages see isRunning() already updated.
@@ -42,6 +33,29 @@ Workbench::Workbench(Options options, QObject* parent)
     }
 }
 
+void Workbench::openHistory() {
+    // The old store closes before the new one opens: SQLite removes a database's -wal and -shm
+    // files by name when its last connection closes, and they must not be the new store's.
+    engine_.reset();  // it writes to the store
+    if (store_) store_->detach();
+    store_.reset();
+    profiler::StoreOptions storeOptions;
+    storeOptions.path = options_.dbPath;
+    store_ = profiler::RunStore::open(storeOptions);  // throws: no history, and no jobs, until one opens
+    store_->attach(*bus_);
+    engine::EngineOptions engineOptions;
+    engineOptions.bus = bus_.get();
+    engineOptions.store = store_.get();
+    engineOptions.workspace_root = options_.workspaceRoot;
+    engine_ = std::make_unique<engine::Engine>(engineOptions);
+}
+
+void Workbench::reopenHistory() {
+    if (running_) throw engine::ConfigError("a job is running; stop it before starting a new history");
+    openHistory();
+    emit historyReopened();
+}
+
 Workbench::~Workbench() {
     engine_.reset();
     if (store_) store_->detach();
@@ -50,6 +64,7 @@ Workbench::~Workbench() {
 template <typename Spec, typename Submit>
 void Workbench::launch(JobKind kind, Spec spec, Spec& current, Submit submit) {
     if (running_) throw engine::ConfigError("a job is already running; stop it first");
+    if (!engine_) throw engine::ConfigError("no history is open at " + options_.dbPath + "; start a new one in the History view");
     if (spec.data_dir.empty()) spec.data_dir = options_.dataDir;
     engine::validate(spec);
     Lane& lane = lanes_[std::size_t(kind)];

@@ -74,6 +74,11 @@ public:
     static QString validationError(const engine::ContinualSpec& spec);
     /// Asks the running job to stop (it ends as cancelled within a batch).
     void stop();
+    /// Opens the history at dbPath() again, with a new engine on it: after a damaged file was
+    /// moved aside, this starts a new history there. Refused (engine::ConfigError) while a job
+    /// runs; throws profiler::StoreError when the file cannot be opened, and jobs are then
+    /// refused until a later call succeeds.
+    void reopenHistory();
     /// True while a job of either kind runs.
     bool isRunning() const { return running_; }
     /// True while a training job runs.
@@ -104,6 +109,8 @@ public:
 
 signals:
     void runningChanged(bool running);
+    /// reopenHistory() put a new history in place.
+    void historyReopened();
 
 private:
     // Each kind of job reports through its own bridge and keeps its last run id.
@@ -115,6 +122,9 @@ private:
 
     /// Checks and submits a job of `kind` (`submit` hands it to the engine), keeping its
     /// spec in `current` before runningChanged goes out.
+    /// Closes the store and engine there are, opens the store at dbPath() and creates the
+    /// engine on it. When the store cannot be opened (throws), there are none until a later call.
+    void openHistory();
     template <typename Spec, typename Submit>
     void launch(JobKind kind, Spec spec, Spec& current, Submit submit);
 

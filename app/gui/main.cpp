@@ -14,9 +14,11 @@
 
 #include <QApplication>
 #include <QMessageBox>
+#include <QPushButton>
 
 #include "launcherpage.h"
 #include "mainwindow.h"
+#include "sparq/profiler/history_edit.h"
 #include "sparq/profiler/run_store.h"
 #include "workbench.h"
 
@@ -133,6 +135,52 @@ int runHeadless(const Args& args) {
     return code;
 }
 
+// A damaged or foreign history file is named and offered to be moved aside (renamed, never
+// deleted), after which a new history starts at the same path; any other problem is shown as
+// it is. Returns false when the user quits instead.
+bool openWorkbench(const Args& args, std::unique_ptr<sparq::ui::Workbench>& workbench) {
+    using Kind = sparq::profiler::StoreError::Kind;
+    for (;;) {
+        try {
+            workbench = std::make_unique<sparq::ui::Workbench>(
+                sparq::ui::Workbench::Options{args.db, args.data, args.workspace});
+            return true;
+        } catch (const sparq::profiler::StoreError& e) {
+            if (e.kind() != Kind::Damaged && e.kind() != Kind::Foreign) {
+                QMessageBox::critical(nullptr, QStringLiteral("Sparq"),
+                                      QStringLiteral("Cannot open the run history.\n\n%1").arg(QString::fromUtf8(e.what())));
+                return false;
+            }
+            QMessageBox box(QMessageBox::Critical, QStringLiteral("Sparq"),
+                            QStringLiteral("The history database %1 is %2.")
+                                .arg(QString::fromStdString(args.db),
+                                     e.kind() == Kind::Foreign ? QStringLiteral("not a Sparq history")
+                                                               : QStringLiteral("damaged")));
+            box.setInformativeText(QStringLiteral("%1\n\nSparq will not write to it. Moving it aside renames it "
+                                                  "(nothing is deleted) and starts a new, empty history.")
+                                       .arg(QString::fromUtf8(e.what())));
+            QPushButton* move = box.addButton(QStringLiteral("Move aside and start a new history"), QMessageBox::AcceptRole);
+            box.addButton(QStringLiteral("Quit"), QMessageBox::RejectRole);
+            box.setDefaultButton(move);
+            box.exec();
+            if (box.clickedButton() != move) return false;
+            try {
+                const std::string moved = sparq::profiler::move_aside(args.db);
+                std::fprintf(stderr, "sparq: moved %s to %s; starting a new history\n", args.db.c_str(), moved.c_str());
+            } catch (const std::exception& moveError) {
+                QMessageBox::critical(nullptr, QStringLiteral("Sparq"),
+                                      QStringLiteral("Could not move %1 aside.\n\n%2")
+                                          .arg(QString::fromStdString(args.db), QString::fromUtf8(moveError.what())));
+                return false;
+            }
+        } catch (const std::exception& e) {
+            QMessageBox::critical(nullptr, QStringLiteral("Sparq"),
+                                  QStringLiteral("Cannot open the run history.\n\n%1").arg(QString::fromUtf8(e.what())));
+            return false;
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,15 +200,7 @@ int main(int argc, char** argv) {
     QApplication::setApplicationDisplayName(QStringLiteral("Sparq"));
 
     std::unique_ptr<sparq::ui::Workbench> workbench;
-    try {
-        workbench = std::make_unique<sparq::ui::Workbench>(
-            sparq::ui::Workbench::Options{args.db, args.data, args.workspace});
-    } catch (const std::exception& e) {
-        QMessageBox::critical(nullptr, QStringLiteral("Sparq"),
-                              QStringLiteral("Cannot open the run history.\n\n%1")
-                                  .arg(QString::fromUtf8(e.what())));
-        return 1;
-    }
+    if (!openWorkbench(args, workbench)) return 1;
 
     sparq::ui::MainWindow window(workbench.get());
     if (!args.preset.empty() && !window.launcherPage()->selectPreset(QString::fromStdString(args.preset)))
