@@ -110,6 +110,30 @@ int run_bench_amp(const BenchAmpOptions& o) {
     return 0;
 }
 
+int run_bench_profiler_overhead(const BenchProfilerOptions& o) {
+    const auto rows = engine::bench_profiler_overhead(o.options);
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& r : rows) {
+        results.push_back({{"preset", r.preset},
+                           {"off_step_ms", r.off_step_ms},
+                           {"on_step_ms", r.on_step_ms},
+                           {"overhead_ratio", r.overhead_ratio},
+                           {"ops_recorded", r.ops_recorded}});
+        if (!o.json)
+            std::printf("%-16s off %8.3f ms  on %8.3f ms  overhead %.4fx  (%lld op calls recorded)\n",
+                        r.preset.c_str(), r.off_step_ms, r.on_step_ms, r.overhead_ratio,
+                        static_cast<long long>(r.ops_recorded));
+    }
+    if (o.json)
+        std::printf("%s\n", nlohmann::json{{"results", results},
+                                           {"rounds", o.options.rounds},
+                                           {"steps_per_round", o.options.steps_per_round},
+                                           {"threads", o.options.threads}}
+                                  .dump()
+                                  .c_str());
+    return 0;
+}
+
 int run_bench_store(const BenchStoreOptions& o) {
     const profiler::StoreBenchResult r = profiler::bench_store(o.options);
     const nlohmann::json j{{"ingest_samples_per_s", r.ingest_samples_per_s},

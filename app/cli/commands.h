@@ -118,6 +118,13 @@ struct BenchAmpOptions {
 /// The same model trained in FP32 and BF16 (and FP16 on a GPU), side by side.
 int run_bench_amp(const BenchAmpOptions& o);
 
+struct BenchProfilerOptions {
+    engine::ProfilerOverheadOptions options;
+    bool json = false;
+};
+/// Step time with the profiler off and on, alternated, per preset.
+int run_bench_profiler_overhead(const BenchProfilerOptions& o);
+
 struct SweepOptions {
     std::string checkpoint;
     std::int64_t run = 0;

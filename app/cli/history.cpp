@@ -122,9 +122,12 @@ int run_history_show(const HistoryOptions& o) {
     json series = json::array();
     for (const auto& s : reader.load_series(r.id))
         series.push_back({{"name", s.name}, {"points", s.value.size()}, {"last", s.value.empty() ? json() : json(s.value.back())}});
-    json events = json::array();
-    for (const auto& e : reader.events(r.id))
-        events.push_back({{"time_ns", e.time_ns}, {"level", e.level}, {"kind", e.kind}, {"message", e.message}});
+    json events = json::array(), alerts = json::array();
+    for (const auto& e : reader.events(r.id)) {
+        json ej{{"time_ns", e.time_ns}, {"level", e.level}, {"kind", e.kind}, {"message", e.message}};
+        if (e.kind == "alert" || e.kind == "alert_cleared") alerts.push_back(ej);
+        events.push_back(std::move(ej));
+    }
     json artifacts = json::array();
     for (const auto& a : reader.artifacts(r.id))
         artifacts.push_back({{"kind", a.kind}, {"path", a.path}, {"bytes", a.bytes}});
@@ -133,6 +136,7 @@ int run_history_show(const HistoryOptions& o) {
     j["summary"] = parse_or_empty(r.summary_json);
     j["series"] = series;
     j["events"] = events;
+    j["alerts"] = alerts;  // the fired and cleared alerts among the events
     j["artifacts"] = artifacts;
     if (o.json) {
         std::printf("%s\n", j.dump().c_str());
@@ -150,7 +154,9 @@ int run_history_show(const HistoryOptions& o) {
     for (const auto& s : series)
         std::printf("  %-44s %8zu points, last %s\n", s["name"].get<std::string>().c_str(), s["points"].get<std::size_t>(),
                     s["last"].dump().c_str());
-    std::printf("\nevents (%zu), artifacts (%zu)\n", events.size(), artifacts.size());
+    std::printf("\nevents (%zu), alerts (%zu), artifacts (%zu)\n", events.size(), alerts.size(), artifacts.size());
+    for (const auto& a : alerts)
+        std::printf("  %-8s %s\n", a["level"].get<std::string>().c_str(), a["message"].get<std::string>().c_str());
     for (const auto& a : artifacts)
         std::printf("  %-12s %s\n", a["kind"].get<std::string>().c_str(), a["path"].get<std::string>().c_str());
     return 0;

@@ -138,6 +138,13 @@ int main(int argc, char** argv) {
     bamp->add_option("--threads", ao.options.threads, "CPU threads")->check(CLI::Range(1, 256));
     bamp->add_option("--limit-test", ao.options.limit_test, "evaluate on the first N test images");
     bamp->add_flag("--json", ao.json, "print one JSON object");
+    auto* bprof = bench->add_subcommand("profiler-overhead", "training step time with the profiler off and on, alternated");
+    cli::BenchProfilerOptions po;
+    bprof->add_option("--presets", po.options.presets, "presets (default mlp-fashion,cnn-fashion)")->delimiter(',');
+    bprof->add_option("--rounds", po.options.rounds, "rounds per mode")->check(CLI::Range(3, 100000));
+    bprof->add_option("--steps", po.options.steps_per_round, "steps per round")->check(CLI::Range(1, 100000));
+    bprof->add_option("--threads", po.options.threads, "CPU threads")->check(CLI::Range(1, 256));
+    bprof->add_flag("--json", po.json, "print one JSON object");
     auto* bint8 = bench->add_subcommand("int8", "FP32 LibTorch path vs INT8 kernels on a preset's shapes, batch 1 and 64");
     cli::BenchInt8Options io;
     bint8->add_option("--preset", io.options.preset, "preset whose architecture to time (default mlp-fashion)");
@@ -295,6 +302,7 @@ int main(int argc, char** argv) {
         if (sweep->parsed()) return cli::run_sparsity_sweep(wo);
         if (bint8->parsed()) return cli::run_bench_int8(io);
         if (bamp->parsed()) return cli::run_bench_amp(ao);
+        if (bprof->parsed()) return cli::run_bench_profiler_overhead(po);
         if (bstore->parsed()) return cli::run_bench_store(sto);
         if (quantize->parsed()) return cli::run_quantize(qo);
         if (continual->parsed()) {

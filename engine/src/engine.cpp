@@ -12,7 +12,7 @@
 #include "job_control.h"
 #include "models/models.h"
 #include "sparq/engine/errors.h"
-#include "sparq/profiler/process_sampler.h"
+#include "profile/job_profiler.h"
 #include "sparq/profiler/run_store.h"
 #include "continual/continual_job.h"
 #include "distill/distill_job.h"
@@ -95,8 +95,9 @@ struct Engine::Impl {
             sink.on_started(run, device);
             if (options.store) options.store->add_event(run, "info", "started", started + " on " + device);
 
-            std::optional<profiler::ProcessSampler> sampler;
-            if (options.sample_process) sampler.emplace(*options.bus, run);
+            std::optional<profile::JobProfiler> profiling;
+            if (options.sample_process)
+                profiling.emplace(*options.bus, options.store, run, options.profile, record.config_json, sink);
             const std::string root = workspace_root();
             train::TrainContext ctx{*options.bus, run, checkpoints ? root + "/" + std::to_string(run) : "",
                                     *state, sink, options.store};

@@ -69,6 +69,34 @@ TEST(Cli, TrainJsonAndHistoryList) {
     EXPECT_EQ(hl["runs"][0]["run_id"], j["run_id"]);
     EXPECT_EQ(hl["runs"][0]["status"], "completed");
     EXPECT_EQ(hl["runs"][0]["preset"], "mlp-fashion");
+
+    // The profiler ran beside the job: its status line, the operator table, per-op and
+    // per-core series, and an (empty here) list of alerts.
+    const Result s = run("history show " + std::to_string(j["run_id"].get<long long>()) + " --db " + db + " --json", dir);
+    ASSERT_EQ(s.code, 0) << s.err;
+    const auto js = last_line_json(s.out);
+    ASSERT_TRUE(js.contains("alerts"));
+    EXPECT_TRUE(js["alerts"].is_array());
+    std::string status, ops;
+    for (const auto& e : js["events"]) {
+        if (e["kind"] == "profiler") status = e["message"];
+        if (e["kind"] == "ops") ops = e["message"];
+    }
+    EXPECT_NE(status.find("CPU process, cores, memory, ops"), std::string::npos) << status;
+    EXPECT_NE(status.find("GPU"), std::string::npos) << status;
+    const auto table = nlohmann::json::parse(ops);
+    ASSERT_FALSE(table.empty());
+    bool addmm = false;
+    for (const auto& o : table) addmm |= o["op"] == "aten::addmm" && o["calls"].get<long long>() >= 8;
+    EXPECT_TRUE(addmm) << ops;  // 1024 images in batches of 128 -> 8 training products per layer
+    bool core_series = false, op_series = false;
+    for (const auto& x : js["series"]) {
+        const std::string name = x["name"];
+        core_series |= name.rfind("cpu/core", 0) == 0;
+        op_series |= name == "ops/aten::addmm/self_ms";
+    }
+    EXPECT_TRUE(core_series);
+    EXPECT_TRUE(op_series);
 }
 
 TEST(Cli, ErrorsExitNonZeroWithOneLine) {

@@ -46,3 +46,28 @@ struct AmpBenchRow {
 std::vector<AmpBenchRow> bench_amp(const AmpBenchOptions& options);
 
 }  // namespace sparq::engine
+
+namespace sparq::engine {
+
+struct ProfilerOverheadOptions {
+    std::vector<std::string> presets{"mlp-fashion", "cnn-fashion"};
+    int rounds = 40;            // rounds per mode, modes alternated
+    int steps_per_round = 10;
+    int threads = 2;
+};
+
+struct ProfilerOverheadRow {
+    std::string preset;
+    double off_step_ms = 0;     // median over rounds, profiler off
+    double on_step_ms = 0;      // median over rounds, profiler on (process, cores, ops, alerts;
+                                // CUPTI and NVML too on a GPU)
+    double overhead_ratio = 0;  // on / off
+    std::int64_t ops_recorded = 0;  // operator calls the profiler saw in its rounds
+};
+
+/// Trains each preset's model in this process with the profiler off and on in alternating
+/// rounds (the job profiler started before and stopped after each "on" round, outside the
+/// timed steps); every step publishes its loss on a bus either way, as a job does.
+std::vector<ProfilerOverheadRow> bench_profiler_overhead(const ProfilerOverheadOptions& options);
+
+}  // namespace sparq::engine

@@ -18,12 +18,23 @@ class RunStore;
 
 namespace sparq::engine {
 
+/// What the profiler watches while a job runs (issue 6). Everything it measures goes on
+/// the bus, so it reaches the live charts and the history like the job's own series.
+struct ProfileOptions {
+    bool ops = true;          // per-operator self time and calls: ops/<name>/self_ms, .../calls
+    bool gpu = true;          // CUPTI activity and NVML samples when a CUDA device is present
+    bool alerts = true;       // the default alert rules, fired alerts stored as run events
+    int period_ms = 250;      // how often op counters and GPU windows are published
+};
+
 struct EngineOptions {
     profiler::MetricBus* bus = nullptr;     // where metrics go; required
     profiler::RunStore* store = nullptr;    // history; null = runs are not recorded
     std::string workspace_root;             // checkpoints land in <root>/<run-id>/; empty =
                                             // "runs" beside the history database
-    bool sample_process = true;             // publish cpu/util and mem/rss_mb while a job runs
+    bool sample_process = true;             // the profiler at all: cpu/util, per-core
+                                            // utilization, mem/rss_mb, and what `profile` asks
+    ProfileOptions profile;
 };
 
 class JobState;

@@ -58,6 +58,19 @@ struct EpochReport {
     std::string checkpoint;   // written after this epoch, if any
 };
 
+/// An alert rule fired or cleared on one of the job's series (see profiler/alerts.h).
+struct AlertReport {
+    std::int64_t run_id = 0;
+    bool fired = true;        // false: cleared
+    std::string rule;         // "test accuracy decay"
+    std::string series;       // "test/accuracy"
+    std::string level;        // warning | error (info when cleared)
+    std::string message;
+    double value = 0.0;
+    std::int64_t step = 0;
+    std::int64_t time_ns = 0; // steady clock, the samples' time base
+};
+
 /// Receives a job's reports on the job's worker thread. Implementations must be quick
 /// and thread-safe (hand the values over to their own thread).
 class JobSink {
@@ -68,6 +81,8 @@ public:
     virtual void on_epoch(const EpochReport&) {}
     virtual void on_log(const std::string& /*level*/, const std::string& /*message*/) {}
     virtual void on_finished(const TrainResult&) {}
+    /// An alert fired or cleared. Called on the metric bus's consumer thread.
+    virtual void on_alert(const AlertReport&) {}
     /// A quantization job's summary, just before on_finished.
     virtual void on_quantized(const QuantizeResult&) {}
 };
