@@ -121,7 +121,18 @@ struct RunStore::Impl final : MetricSubscriber {
                                          : now - q.i64(3) < kForeignHostStaleNs;
             if (!alive) dead.push_back(q.i64(0));
         }
-        for (RunId id : dead) upd.bind(1, id).run();
+        // Each dead run is marked and its leftover chunks packed, in one transaction.
+        for (RunId id : dead) {
+            db.exec("BEGIN IMMEDIATE");
+            try {
+                upd.bind(1, id).run();
+                sql::compact_run_blocks(db, id);
+                db.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+        }
     }
 
     std::int64_t series_db_id(SeriesId sid) {

@@ -1,5 +1,6 @@
 #include "sample_block.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sparq::profiler::sql {
@@ -122,5 +123,34 @@ std::int64_t BlockWriter::insert(std::int64_t run, std::int64_t series, const Sa
 }
 
 void BlockWriter::remove(std::int64_t block_id) { remove_.bind(1, block_id).run(); }
+
+void compact_run_blocks(Db& db, std::int64_t run) {
+    std::vector<std::int64_t> loose;  // series with more blocks than they need
+    {
+        Stmt q = db.prepare(
+            "SELECT series_id, count(*), sum(count) FROM metric_blocks WHERE run_id = ? GROUP BY series_id");
+        q.bind(1, run);
+        while (q.step()) {
+            const std::int64_t needed = (q.i64(2) + std::int64_t(kBlockSamples) - 1) / std::int64_t(kBlockSamples);
+            if (q.i64(1) > needed) loose.push_back(q.i64(0));
+        }
+    }
+    if (loose.empty()) return;
+    BlockWriter out(db);
+    Stmt blocks = db.prepare("SELECT id, count, data FROM metric_blocks WHERE run_id = ? AND series_id = ? ORDER BY id");
+    for (std::int64_t series : loose) {
+        SampleColumns all;
+        std::vector<std::int64_t> ids;
+        blocks.bind(1, run).bind(2, series);
+        while (blocks.step()) {
+            ids.push_back(blocks.i64(0));
+            decode_block(blocks.blob(2), std::size_t(blocks.i64(1)), all, db.path());
+        }
+        blocks.reset();
+        for (std::int64_t id : ids) out.remove(id);
+        for (std::size_t from = 0; from < all.size(); from += kBlockSamples)
+            out.insert(run, series, all, from, std::min(all.size(), from + kBlockSamples));
+    }
+}
 
 }  // namespace sparq::profiler::sql

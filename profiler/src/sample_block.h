@@ -62,4 +62,8 @@ private:
     std::string buffer_;
 };
 
+/// Repacks a run's blocks into full ones wherever a series has more blocks than its samples
+/// need (the chunks a killed writer left behind). Call inside a transaction.
+void compact_run_blocks(Db& db, std::int64_t run);
+
 }  // namespace sparq::profiler::sql

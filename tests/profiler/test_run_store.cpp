@@ -278,6 +278,10 @@ TEST(RunStore, SurvivesSigkillOfAWritingProcess) {
                                                                << kFlushMs + kSlackMs << " ms";
         for (std::size_t i = 0; i < pts[0].step.size(); ++i)
             ASSERT_EQ(pts[0].step[i], std::int64_t(i)) << "a committed prefix, no holes";
+        // Reopening packed the dead writer's chunks into full blocks.
+        EXPECT_EQ(std::stoll(sqlite_scalar(db, "SELECT count(*) FROM metric_blocks")),
+                  (std::int64_t(pts[0].step.size()) + 8191) / 8192)
+            << "trial " << trial;
         if (last_committed > 0) ++killed_while_writing;
     }
     munmap(published, sizeof(std::atomic<std::int64_t>));
