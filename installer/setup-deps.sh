@@ -11,6 +11,8 @@ packages=(
   libtorch-dev libopenblas0-openmp libopenblas-openmp-dev zlib1g-dev
   # libraries
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  # model export: ONNX protobuf definitions, checker and shape inference; SHA-256 for bundles
+  libonnx-dev libprotobuf-dev libssl-dev
   # tests and benchmarks (python3-torch is the same LibTorch, for the eager baseline)
   libgtest-dev libgmock-dev libbenchmark-dev python3-torch
   # GUI
