@@ -122,7 +122,10 @@ void HistoryCharts::update(int tab) {
     }
     case DiffTab: {
         std::vector<profiler::RunRecord> runs;
-        for (const profiler::RunRecord* r : records(selected_)) runs.push_back(*r);
+        for (const profiler::RunRecord* r : records(selected_)) {
+            if (int(runs.size()) == ConfigDiffModel::kMaxRuns) break;
+            runs.push_back(*r);
+        }
         if (runs.size() < 2) runs.clear();
         diffModel_->setRuns(runs);
         QString caption;
@@ -141,9 +144,17 @@ void HistoryCharts::update(int tab) {
         break;
     }
     case ParallelTab:
-        parallel_->setRuns(records(useSelection ? selected_ : shown_), numbers_ ? *numbers_ : kNoNumbers, which);
+    case ParetoTab: {
+        const std::vector<profiler::RunId>& ids = useSelection ? selected_ : shown_;
+        if (ids == drawnIds_[tab] && numbers_ == drawnNumbers_[tab]) break;
+        drawnIds_[tab] = ids;
+        drawnNumbers_[tab] = numbers_;
+        if (tab == ParallelTab)
+            parallel_->setRuns(records(ids), numbers_ ? *numbers_ : kNoNumbers, which);
+        else
+            pareto_->setRuns(records(ids), numbers_, which);
         break;
-    case ParetoTab: pareto_->setRuns(records(useSelection ? selected_ : shown_), numbers_, which); break;
+    }
     }
 }
 

@@ -61,6 +61,10 @@ private:
     std::vector<profiler::RunId> shown_;
     SharedRunNumbers numbers_;
     bool stale_[4] = {true, true, true, true};
+    // What the parallel-coordinates and Pareto tabs last drew: a click that leaves the run set
+    // as it was (nothing or one run selected) does not redraw hundreds of lines.
+    std::vector<profiler::RunId> drawnIds_[4];
+    SharedRunNumbers drawnNumbers_[4];  // held, so a new snapshot never reuses its address
 
     RunOverlayChart* overlay_ = nullptr;
     ConfigDiffModel* diffModel_ = nullptr;

@@ -77,9 +77,9 @@ HistoryFilterBar::HistoryFilterBar(QWidget* parent) : QWidget(parent) {
 
     since_ = makeDate(this, "historySince", tr("Only runs created on or after this day"));
     until_ = makeDate(this, "historyUntil", tr("Only runs created on or before this day"));
-    auto* from = new QLabel(tr("Fro&m"), this);
+    auto* from = new QLabel(tr("S&ince"), this);
     from->setBuddy(since_);
-    auto* to = new QLabel(tr("t&o"), this);
+    auto* to = new QLabel(tr("&until"), this);
     to->setBuddy(until_);
     layout->addWidget(from);
     layout->addWidget(since_);

@@ -75,7 +75,7 @@ RunOverlayChart::RunOverlayChart(QWidget* parent) : QWidget(parent) {
     sliderValue_->setMinimumWidth(sliderValue_->fontMetrics().horizontalAdvance(QStringLiteral("0.00")));
     smoothRow->addWidget(slider_, 1);
     smoothRow->addWidget(sliderValue_);
-    auto* smoothLabel = new QLabel(tr("S&moothing"), this);
+    auto* smoothLabel = new QLabel(tr("Smoothin&g"), this);
     smoothLabel->setBuddy(slider_);
     form->addRow(smoothLabel, smoothRow);
     side->addLayout(form);
