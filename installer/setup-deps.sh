@@ -16,7 +16,7 @@ packages=(
   # tests and benchmarks (python3-torch is the same LibTorch, for the eager baseline)
   libgtest-dev libgmock-dev libbenchmark-dev python3-torch
   # GUI
-  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev fonts-dejavu-core
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev fonts-dejavu-core
   # data
   dataset-fashion-mnist
 )
