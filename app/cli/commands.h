@@ -8,6 +8,7 @@
 
 #include "sparq/engine/bench.h"
 #include "sparq/engine/engine.h"
+#include "sparq/engine/export.h"
 #include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/bench_store.h"
@@ -184,6 +185,23 @@ struct BenchInt8Options {
 };
 /// FP32 LibTorch path vs INT8 kernels on a preset's shapes (random weights).
 int run_bench_int8(const BenchInt8Options& o);
+
+struct ExportOptions {
+    engine::ExportSpec spec;
+    bool json = false;
+};
+/// Exports a run's model (ONNX, bundle, Triton repository), verifies the written files
+/// against the engine and registers them in the history. Exit code 1 when verification fails.
+int run_export(const ExportOptions& o);
+
+struct InferOptions {
+    std::string bundle, input, labels;
+    int threads = 2;
+    bool logits = false;  // --json: include every image's logits
+    bool json = false;
+};
+/// Runs a bundle on a file of images (see engine::infer_bundle for the input formats).
+int run_infer(const InferOptions& o);
 
 /// Prints "sparq-cli: <message>" on stderr as one line.
 void print_error(const std::string& message);

@@ -258,6 +258,38 @@ int main(int argc, char** argv) {
     sweep->add_option("--limit-test", wo.limit_test, "evaluate on the first N test images");
     sweep->add_flag("--json", wo.json, "print one JSON object");
 
+    // export, infer
+    auto* exp = app.add_subcommand("export", "export a run's model: ONNX file, Sparq bundle or Triton model repository");
+    cli::ExportOptions eo;
+    auto& es = eo.spec;
+    exp->add_option("--run", es.run_id, "run id whose model to export (train or quantize run)");
+    exp->add_option("--checkpoint", es.checkpoint, "instead of a run: a training checkpoint file");
+    exp->add_option("--format", es.format, "onnx, bundle or triton")->check(CLI::IsMember({"onnx", "bundle", "triton"}));
+    exp->add_option("--precision", es.precision, "fp32 or int8 (quantized first when the run has no INT8 model)")
+        ->check(CLI::IsMember({"fp32", "int8"}));
+    exp->add_option("--out", es.out, "file to write (onnx, bundle) or Triton repository folder")->required();
+    exp->add_option("--db", es.db, "history database");
+    exp->add_option("--data", es.data_dir, "folder of Fashion-MNIST IDX files (verification)");
+    exp->add_option("--limit-test", es.limit_test, "verify on the first N test images (default all)");
+    exp->add_option("--threads", es.threads, "CPU threads")->check(CLI::Range(1, 256));
+    exp->add_option("--model-name", es.triton.model_name, "triton: model folder name");
+    exp->add_option("--max-batch", es.triton.max_batch_size, "triton: max_batch_size");
+    exp->add_option("--preferred-batch", es.triton.preferred_batch_sizes, "triton: preferred batch sizes")->delimiter(',');
+    exp->add_option("--max-queue-delay-us", es.triton.max_queue_delay_us, "triton: max queue delay in microseconds");
+    exp->add_option("--instances", es.triton.instances, "triton: model instances");
+    exp->add_option("--device", es.triton.device, "triton: instance kind, cpu or gpu")->check(CLI::IsMember({"cpu", "gpu"}));
+    exp->add_flag("--json", eo.json, "print the result as one JSON object on the last line");
+    auto* infer = app.add_subcommand("infer", "run a Sparq bundle on images");
+    cli::InferOptions ino;
+    infer->add_option("--bundle", ino.bundle, "bundle file (sparq-cli export --format bundle)")->required();
+    infer->add_option("--input", ino.input,
+                      "IDX image file ([N,28,28] bytes, raw or .gz) or raw little-endian float32 pixels in [0,1], N x 784")
+        ->required();
+    infer->add_option("--labels", ino.labels, "IDX label file: also print the accuracy");
+    infer->add_option("--threads", ino.threads, "CPU threads")->check(CLI::Range(1, 256));
+    infer->add_flag("--logits", ino.logits, "with --json: every image's logits too");
+    infer->add_flag("--json", ino.json, "print one JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -305,6 +337,8 @@ int main(int argc, char** argv) {
         if (bprof->parsed()) return cli::run_bench_profiler_overhead(po);
         if (bstore->parsed()) return cli::run_bench_store(sto);
         if (quantize->parsed()) return cli::run_quantize(qo);
+        if (exp->parsed()) return cli::run_export(eo);
+        if (infer->parsed()) return cli::run_infer(ino);
         if (continual->parsed()) {
             for (const auto& [key, value] : continual_values)
                 if (!value.empty()) copt.fields.emplace_back(key, value);

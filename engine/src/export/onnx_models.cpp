@@ -119,12 +119,14 @@ std::string qdq(GraphBuilder& b, const std::string& name, std::string x, const q
     return b.node("DequantizeLinear", name + "/dequantize", {qv, scale, zero});
 }
 
-// Per-output-channel int8 weights, reshaped from the engine's [rows][cols] to `shape`
-// through `permute` (the engine keeps images NHWC, ONNX NCHW).
+// Per-output-channel int8 weights, reordered from the engine's [rows][cols] through `view`
+// and `permute` (the engine keeps images NHWC, ONNX NCHW), flattened back to [rows][cols]
+// when `flat`.
 std::string dq_weight(GraphBuilder& b, const std::string& name, const k::Int8Matrix& w,
-                      const std::vector<std::int64_t>& view, const std::vector<std::int64_t>& permute) {
+                      const std::vector<std::int64_t>& view, const std::vector<std::int64_t>& permute, bool flat) {
     auto q = torch::from_blob(const_cast<std::int8_t*>(w.q.data()), {w.rows, w.cols}, torch::kInt8).clone();
     if (!view.empty()) q = q.view(view).permute(permute).contiguous();
+    if (flat) q = q.reshape({w.rows, w.cols});
     const auto wq = b.constant(name + "/weight_q", q);
     const auto scale = b.constant(name + "/weight_scale", floats(w.scale, {w.rows}));
     const auto zero = b.constant(name + "/weight_zero", torch::zeros({w.rows}, torch::kInt8));
@@ -199,13 +201,13 @@ onnx::ModelProto int8_to_onnx(const quant::QuantModel& q, const ModelMeta& meta)
                     spatial = false;
                 }
                 const auto xin = qdq(b, op.name + "/input", x, op.in, after_relu);
-                y = gemm(b, op.name, xin, dq_weight(b, op.name, op.w, view, permute), bias());
+                y = gemm(b, op.name, xin, dq_weight(b, op.name, op.w, view, permute, true), bias());
                 if (op.relu) y = b.node("Relu", op.name + "/relu", {y});
                 break;
             }
             case quant::OpKind::Conv: {
                 const auto xin = qdq(b, op.name + "/input", x, op.in, after_relu);
-                const auto w = dq_weight(b, op.name, op.w, {op.w.rows, 3, 3, op.channels}, {0, 3, 1, 2});
+                const auto w = dq_weight(b, op.name, op.w, {op.w.rows, 3, 3, op.channels}, {0, 3, 1, 2}, false);
                 y = conv3x3(b, op.name, xin, w, bias());
                 if (op.relu) y = b.node("Relu", op.name + "/relu", {y});
                 channels = op.w.rows;
@@ -219,7 +221,7 @@ onnx::ModelProto int8_to_onnx(const quant::QuantModel& q, const ModelMeta& meta)
             case quant::OpKind::Gated: {
                 const auto xin = qdq(b, op.name + "/input", x, op.in, after_relu);
                 const auto& s = op.gshape;
-                y = gated(b, op.name, xin, dq_weight(b, op.name, op.w, {}, {}), bias(),
+                y = gated(b, op.name, xin, dq_weight(b, op.name, op.w, {}, {}, true), bias(),
                           {s, op.policy, floats(op.gate_c, {s.groups, s.in}), floats(op.gate_cb, {s.groups}),
                            floats(op.gate_f, {s.blocks, s.in}), floats(op.gate_fb, {s.blocks})});
                 if (!op.relu) throw FormatError("INT8 model: gated layer " + op.name + " without ReLU");

@@ -80,7 +80,7 @@ QParams read_qp(const json& j) { return {j.at("scale").get<float>(), j.at("zero"
 
 }  // namespace
 
-std::int64_t save_int8_model(const QuantModel& m, const json& metadata, const std::string& path) {
+std::string encode_int8_model(const QuantModel& m, const json& metadata) {
     Writer w;
     json ops = json::array();
     for (const QOp& op : m.ops) {
@@ -118,7 +118,11 @@ std::int64_t save_int8_model(const QuantModel& m, const json& metadata, const st
     file += h;
     file += w.payload;
     put_u32(file, crc_of(file.data(), file.size()));
+    return file;
+}
 
+std::int64_t save_int8_model(const QuantModel& m, const json& metadata, const std::string& path) {
+    const std::string file = encode_int8_model(m, metadata);
     namespace fs = std::filesystem;
     const fs::path target(path);
     if (target.has_parent_path()) fs::create_directories(target.parent_path());
@@ -142,7 +146,12 @@ QuantModel load_int8_model(const std::string& path, json* metadata) {
     in.seekg(0);
     in.read(file.data(), std::streamsize(size));
     if (!in) throw DataError(path + ": cannot read the INT8 model file");
+    return parse_int8_model(file, path, metadata);
+}
 
+QuantModel parse_int8_model(const std::string& file, const std::string& path, json* metadata) {
+    const std::uint64_t size = file.size();
+    if (size > kMaxFile) throw FormatError(path + ": " + std::to_string(size) + " bytes is too large for an INT8 model");
     const std::string empty;
     Reader bad(path, empty);
     if (size < kFixed + 4 || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0)

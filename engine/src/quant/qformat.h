@@ -31,4 +31,9 @@ std::int64_t save_int8_model(const QuantModel& m, const nlohmann::json& metadata
 /// Loads and checks a file; throws FormatError (or DataError when it cannot be read).
 QuantModel load_int8_model(const std::string& path, nlohmann::json* metadata = nullptr);
 
+/// The file's bytes, and the same checks on bytes held in memory (e.g. inside a bundle);
+/// `what` names them in messages.
+std::string encode_int8_model(const QuantModel& m, const nlohmann::json& metadata);
+QuantModel parse_int8_model(const std::string& file, const std::string& what, nlohmann::json* metadata = nullptr);
+
 }  // namespace sparq::engine::quant
