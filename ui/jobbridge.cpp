@@ -7,6 +7,7 @@ JobBridge::JobBridge(QObject* parent) : QObject(parent) {
     qRegisterMetaType<engine::EpochReport>();
     qRegisterMetaType<engine::TrainResult>();
     qRegisterMetaType<engine::QuantizeResult>();
+    qRegisterMetaType<engine::AlertReport>();
 }
 
 // Each override captures value copies and posts the emission to the bridge's thread. Posted
@@ -62,6 +63,11 @@ void JobBridge::on_finished(const engine::TrainResult& result) {
 void JobBridge::on_quantized(const engine::QuantizeResult& result) {
     QMetaObject::invokeMethod(
         this, [this, result] { emit quantized(result); }, Qt::QueuedConnection);
+}
+
+void JobBridge::on_alert(const engine::AlertReport& report) {
+    QMetaObject::invokeMethod(
+        this, [this, report] { emit alert(report); }, Qt::QueuedConnection);
 }
 
 }  // namespace sparq::ui

@@ -19,6 +19,7 @@ Q_DECLARE_METATYPE(sparq::engine::JobProgress)
 Q_DECLARE_METATYPE(sparq::engine::EpochReport)
 Q_DECLARE_METATYPE(sparq::engine::TrainResult)
 Q_DECLARE_METATYPE(sparq::engine::QuantizeResult)
+Q_DECLARE_METATYPE(sparq::engine::AlertReport)
 
 namespace sparq::ui {
 
@@ -34,6 +35,8 @@ public:
     void on_log(const std::string& level, const std::string& message) override;
     void on_finished(const engine::TrainResult& result) override;
     void on_quantized(const engine::QuantizeResult& result) override;
+    /// Called on the metric bus's consumer thread; re-emitted as alert() on the UI thread.
+    void on_alert(const engine::AlertReport& report) override;
 
 signals:
     void started(qint64 runId, const QString& device);
@@ -43,6 +46,8 @@ signals:
     void finished(const sparq::engine::TrainResult& result);
     /// A quantization job's summary; arrives just before its finished().
     void quantized(const sparq::engine::QuantizeResult& result);
+    /// An alert rule fired or cleared on one of the job's series.
+    void alert(const sparq::engine::AlertReport& report);
 
 private:
     // Progress may come once per batch; only the newest one is worth drawing, so at most one
