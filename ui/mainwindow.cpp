@@ -18,6 +18,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QToolButton>
 
 #include "continualpage.h"
 #include "distillpage.h"
@@ -25,6 +26,7 @@
 #include "jobbridge.h"
 #include "launcherpage.h"
 #include "livepage.h"
+#include "profilepage.h"
 #include "quantizepage.h"
 #include "runtablemodel.h"
 #include "sparsitypage.h"
@@ -61,6 +63,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         {QT_TR_NOOP("Quantize"), QStyle::SP_DriveHDIcon, "Ctrl+5"},
         {QT_TR_NOOP("Distill"), QStyle::SP_ArrowDown, "Ctrl+6"},
         {QT_TR_NOOP("Continual"), QStyle::SP_MediaSeekForward, "Ctrl+7"},
+        {QT_TR_NOOP("Profile"), QStyle::SP_FileDialogInfoView, "Ctrl+8"},
     };
     for (const Entry& e : entries) {
         auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
@@ -76,6 +79,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     quantize_ = new QuantizePage(workbench_, stack_);
     distill_ = new DistillPage(workbench_, stack_);
     continual_ = new ContinualPage(workbench_, stack_);
+    profile_ = new ProfilePage(workbench_, stack_);
     stack_->addWidget(launcher_);
     stack_->addWidget(live_);
     stack_->addWidget(history_);
@@ -83,6 +87,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     stack_->addWidget(quantize_);
     stack_->addWidget(distill_);
     stack_->addWidget(continual_);
+    stack_->addWidget(profile_);
 
     auto* central = new QWidget(this);
     auto* layout = new QHBoxLayout(central);
@@ -105,6 +110,14 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     auto* separator = new QFrame(this);
     separator->setFrameShape(QFrame::VLine);
     separator->setFrameShadow(QFrame::Sunken);
+    alertBadge_ = new QToolButton(this);
+    alertBadge_->setObjectName(QStringLiteral("alertBadge"));
+    alertBadge_->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
+    alertBadge_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    alertBadge_->setAutoRaise(true);
+    alertBadge_->setVisible(false);
+    connect(alertBadge_, &QToolButton::clicked, this, [this] { showView(ProfileView); });
+    statusBar()->addPermanentWidget(alertBadge_);
     statusBar()->addPermanentWidget(jobLabel_);
     statusBar()->addPermanentWidget(separator);
     statusBar()->addPermanentWidget(deviceLabel_);
@@ -125,6 +138,9 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         connect(techniqueBridge, &JobBridge::finished, this,
                 [this, name = accuracyName](const engine::TrainResult& r) { onTechniqueFinished(r, name); });
     }
+    for (auto kind : {Workbench::JobKind::Train, Workbench::JobKind::Quantize, Workbench::JobKind::Distill,
+                      Workbench::JobKind::Continual})
+        connect(workbench_->bridgeOf(kind), &JobBridge::alert, this, &MainWindow::onAlert);
     connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
     connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
     connect(sparsity_, &SparsityPage::alertRaised, this, [this](const QString& message) {
@@ -176,7 +192,7 @@ void MainWindow::createActions() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History"),
                                     QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize"), QT_TR_NOOP("&Distill"),
-                                    QT_TR_NOOP("&Continual")};
+                                    QT_TR_NOOP("&Continual"), QT_TR_NOOP("&Profile")};
     for (int v = 0; v < ViewCount; ++v) {
         QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));
@@ -198,7 +214,34 @@ void MainWindow::showView(int view) {
 void MainWindow::onRunningChanged(bool running) {
     stopAction_->setEnabled(running);
     startAction_->setEnabled(!running);
-    if (running) jobLabel_->setText(tr("Starting %1…").arg(workbench_->currentJobName()));
+    if (!running) return;
+    jobLabel_->setText(tr("Starting %1…").arg(workbench_->currentJobName()));
+    // A new job: its own alerts from now on.
+    firedAlerts_ = 0;
+    alertLines_.clear();
+    alertBadge_->setVisible(false);
+}
+
+void MainWindow::onAlert(const engine::AlertReport& report) {
+    constexpr int kTooltipLines = 8;
+    const QString message = QString::fromStdString(report.message);
+    alertLines_ << tr("Run %1: %2").arg(report.run_id).arg(message);
+    while (alertLines_.size() > kTooltipLines) alertLines_.removeFirst();
+    if (!report.fired) {
+        statusBar()->showMessage(tr("Run %1: %2").arg(report.run_id).arg(message), 8000);
+        alertBadge_->setToolTip(alertLines_.join(QLatin1Char('\n')) + tr("\n(click for the Profile view)"));
+        return;
+    }
+    ++firedAlerts_;
+    const bool error = report.level == "error";
+    alertBadge_->setIcon(style()->standardIcon(error ? QStyle::SP_MessageBoxCritical : QStyle::SP_MessageBoxWarning));
+    alertBadge_->setText(firedAlerts_ == 1 ? tr("1 alert") : tr("%1 alerts").arg(firedAlerts_));
+    alertBadge_->setToolTip(alertLines_.join(QLatin1Char('\n')) + tr("\n(click for the Profile view)"));
+    alertBadge_->setVisible(true);
+    statusBar()->showMessage(tr("Alert in run %1 (%2): %3")
+                                 .arg(report.run_id)
+                                 .arg(QString::fromStdString(report.level), message),
+                             15000);
 }
 
 void MainWindow::onStarted(qint64 runId, const QString& device) {

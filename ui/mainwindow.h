@@ -1,7 +1,9 @@
 #pragma once
 // MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize, Distill,
-// Continual), the views in a stack, the job menu and shortcuts, and a status bar saying what runs and on which device.
+// Continual, Profile), the views in a stack, the job menu and shortcuts, and a status bar saying
+// what runs and on which device, with a badge counting the running job's fired alerts.
 #include <QMainWindow>
+#include <QStringList>
 
 #include "sparq/engine/events.h"
 
@@ -9,6 +11,7 @@ class QAction;
 class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QToolButton;
 
 namespace sparq::ui {
 
@@ -17,6 +20,7 @@ class DistillPage;
 class HistoryPage;
 class LauncherPage;
 class LivePage;
+class ProfilePage;
 class QuantizePage;
 class SparsityPage;
 class Workbench;
@@ -24,7 +28,17 @@ class Workbench;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum View { LaunchView, LiveView, HistoryView, SparsityView, QuantizeView, DistillView, ContinualView, ViewCount };
+    enum View {
+        LaunchView,
+        LiveView,
+        HistoryView,
+        SparsityView,
+        QuantizeView,
+        DistillView,
+        ContinualView,
+        ProfileView,
+        ViewCount
+    };
 
     explicit MainWindow(Workbench* workbench, QWidget* parent = nullptr);
 
@@ -35,6 +49,10 @@ public:
     QuantizePage* quantizePage() const { return quantize_; }
     DistillPage* distillPage() const { return distill_; }
     ContinualPage* continualPage() const { return continual_; }
+    ProfilePage* profilePage() const { return profile_; }
+    /// The status bar's badge counting the running job's fired alerts (hidden while none fired);
+    /// clicking it opens the Profile view.
+    QToolButton* alertBadge() const { return alertBadge_; }
     View currentView() const;
     /// The text of the status bar's job indicator.
     QString jobStatusText() const;
@@ -56,6 +74,7 @@ private:
     void onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName);
     void onRunningChanged(bool running);
     void showJobFailed(qint64 runId, const QString& error);
+    void onAlert(const engine::AlertReport& report);
 
     Workbench* workbench_;
     QListWidget* nav_ = nullptr;
@@ -67,6 +86,10 @@ private:
     QuantizePage* quantize_ = nullptr;
     DistillPage* distill_ = nullptr;
     ContinualPage* continual_ = nullptr;
+    ProfilePage* profile_ = nullptr;
+    QToolButton* alertBadge_ = nullptr;
+    int firedAlerts_ = 0;
+    QStringList alertLines_;  // the running job's latest alerts, for the badge's tooltip
     QLabel* jobLabel_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QAction* startAction_ = nullptr;
