@@ -51,7 +51,7 @@ protected:
         if (!fs::exists(kData)) return;
         dir_ = new TempDir;
         db_ = dir_->file("h.db");
-        const Result r = run("train --preset mlp-fashion --epochs 1 --limit-train 2048 --limit-test 500 --threads 2 "
+        const Result r = run("train --preset mlp-fashion --epochs 1 --limit-train 1024 --limit-test 200 --threads 2 "
                              "--db " + db_ + " --workspace " + dir_->file("ws") + " --json --quiet", *dir_);
         if (r.code == 0) run_id_ = last_line_json(r.out)["run_id"].get<long long>();
         else std::fprintf(stderr, "training failed: %s\n", r.err.c_str());
@@ -118,6 +118,32 @@ TEST_F(ExportCli, Int8QuantizesARunWithoutInt8ModelAndSaysSo) {
     const Result again = run(export_args("bundle", dir_->file("int8.sqb"), "--precision int8"), *dir_);
     ASSERT_EQ(again.code, 0) << again.err;
     EXPECT_FALSE(last_line_json(again.out)["quantized_now"].get<bool>());
+
+    // Once a quantize run has quantized the same checkpoint, INT8 exports of the training run
+    // use its model, and the quantize run exports its own.
+    std::string checkpoint;
+    for (const auto& a : artifacts())
+        if (a["kind"] == "checkpoint") checkpoint = a["path"];
+    const Result q = run("quantize --checkpoint " + checkpoint + " --mode ptq --observer mse --limit-test 200 --seconds 0.1 "
+                         "--db " + db_ + " --workspace " + dir_->file("ws") + " --json --quiet", *dir_);
+    ASSERT_EQ(q.code, 0) << q.err;
+    const long long qrun = last_line_json(q.out)["run_id"].get<long long>();
+    const Result via = run(export_args("onnx", dir_->file("via.onnx"), "--precision int8"), *dir_);
+    ASSERT_EQ(via.code, 0) << via.err;
+    EXPECT_NE(via.err.find("quantize run " + std::to_string(qrun)), std::string::npos) << via.err;
+    const auto vj = last_line_json(via.out);
+    EXPECT_GE(vj["argmax_agreement"].get<double>(), 0.995);
+    const Result own = run("export --run " + std::to_string(qrun) + " --precision int8 --format bundle --out " +
+                               dir_->file("q.sqb") + " --db " + db_ + " --limit-test 300 --json", *dir_);
+    ASSERT_EQ(own.code, 0) << own.err;
+    const auto oj = last_line_json(own.out);
+    EXPECT_EQ(oj["int8_model"], vj["int8_model"]);
+    EXPECT_FALSE(oj["quantized_now"].get<bool>());
+    const Result info = run("infer --bundle " + dir_->file("q.sqb") + " --input " + kData + "/t10k-images-idx3-ubyte.gz --json",
+                            *dir_);
+    ASSERT_EQ(info.code, 0) << info.err;
+    EXPECT_EQ(last_line_json(info.out)["manifest"]["calibration"]["observer"], "mse");
+    EXPECT_EQ(last_line_json(info.out)["manifest"]["calibration"]["quantize_run"], qrun);
 }
 
 TEST_F(ExportCli, BundleThenInfer) {
