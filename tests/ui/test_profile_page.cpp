@@ -502,6 +502,61 @@ TEST(ProfilePage, PastRunRecordedThroughTheStoreLoadsAndDraws) {
     EXPECT_EQ(page.alertList()->count(), 0);
 }
 
+TEST(ProfilePage, GpuRunsDrawTheirCountersAndSayWhatIsNotTraced) {
+    sparq::test::ScratchWorkbench scratch;
+    ui::Workbench& wb = scratch.wb;
+    profiler::RunStore& store = wb.store();
+    // A run where CUPTI and NVML ran.
+    const profiler::RunId gpu = store.create_run({"on a gpu", "train", "", "{}"});
+    store.add_event(gpu, "info", "profiler", "profiler: CPU process, cores, memory, ops · GPU CUPTI activity, NVML");
+    // A run where CUPTI was refused and NVML ran.
+    const profiler::RunId refused = store.create_run({"cupti refused", "train", "", "{}"});
+    store.add_event(refused, "info", "profiler",
+                    "profiler: CPU process, cores, memory, ops · GPU CUPTI off: CUPTI needs profiling privileges; "
+                    "run as root, NVML");
+    for (profiler::RunId id : {gpu, refused}) {
+        TimedPublisher pub(wb.bus(), id);
+        for (int i = 0; i <= 8; ++i) {
+            if (id == gpu) {
+                pub.at(250.0 * i, "gpu/busy", i, 0.9);
+                pub.at(250.0 * i, "gpu/sm_efficiency", i, 0.7);
+                pub.at(250.0 * i, "gpu/memcpy_gbps", i, 12.0);
+            }
+            pub.at(250.0 * i, "nvml/gpu_util", i, 0.8);
+            pub.at(250.0 * i, "nvml/mem_used_mb", i, 2048.0);
+        }
+        pub.flush();
+        store.finish_run(id, "completed", "{}", std::nullopt);
+    }
+    store.flush();
+
+    ui::ProfilePage page(&wb);
+    page.resize(1400, 1000);
+    page.show();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return page.listLoads() > 0 && page.seriesLoads() > 0; }, 10000));
+    int loads = page.seriesLoads();
+    ASSERT_TRUE(page.selectRun(gpu));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return page.seriesLoads() > loads; }, 10000));
+    ProfileCharts* charts = page.charts();
+    ASSERT_NE(charts->graph("gpu/busy"), nullptr);
+    EXPECT_EQ(charts->graph("gpu/busy")->dataCount(), 9);
+    EXPECT_EQ(charts->graph("gpu/memcpy_gbps")->valueAxis(), charts->chart(ProfileChart::GpuActivity)->yAxis2);
+    EXPECT_EQ(charts->graph("nvml/mem_used_mb")->valueAxis(), charts->chart(ProfileChart::GpuNvml)->yAxis2);
+    EXPECT_TRUE(charts->placeholderText(ProfileChart::GpuActivity).isEmpty());
+    EXPECT_TRUE(charts->placeholderText(ProfileChart::GpuNvml).isEmpty());
+    // No per-kernel series exists: the view says so rather than making a table up.
+    EXPECT_TRUE(page.kernelsNote()->text().contains("no per-kernel series")) << page.kernelsNote()->text().toStdString();
+
+    loads = page.seriesLoads();
+    ASSERT_TRUE(page.selectRun(refused));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return page.seriesLoads() > loads; }, 10000));
+    EXPECT_EQ(charts->graph("gpu/busy"), nullptr);
+    const QString why = charts->placeholderText(ProfileChart::GpuActivity);
+    EXPECT_TRUE(why.contains("CUPTI did not run: CUPTI needs profiling privileges; run as root")) << why.toStdString();
+    EXPECT_TRUE(charts->placeholderText(ProfileChart::GpuNvml).isEmpty());
+    EXPECT_TRUE(page.kernelsNote()->text().contains("CUPTI did not run"));
+}
+
 // ---------------------------------------------------------------- the main window
 
 TEST(ProfilePage, MainWindowOpensTheViewAndCountsAlerts) {
