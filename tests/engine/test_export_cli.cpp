@@ -124,7 +124,7 @@ TEST_F(ExportCli, Int8QuantizesARunWithoutInt8ModelAndSaysSo) {
     std::string checkpoint;
     for (const auto& a : artifacts())
         if (a["kind"] == "checkpoint") checkpoint = a["path"];
-    const Result q = run("quantize --checkpoint " + checkpoint + " --mode ptq --observer mse --limit-test 200 --seconds 0.1 "
+    const Result q = run("quantize --checkpoint " + checkpoint + " --mode ptq --observer ema --limit-test 200 --seconds 0.1 "
                          "--db " + db_ + " --workspace " + dir_->file("ws") + " --json --quiet", *dir_);
     ASSERT_EQ(q.code, 0) << q.err;
     const long long qrun = last_line_json(q.out)["run_id"].get<long long>();
@@ -142,7 +142,7 @@ TEST_F(ExportCli, Int8QuantizesARunWithoutInt8ModelAndSaysSo) {
     const Result info = run("infer --bundle " + dir_->file("q.sqb") + " --input " + kData + "/t10k-images-idx3-ubyte.gz --json",
                             *dir_);
     ASSERT_EQ(info.code, 0) << info.err;
-    EXPECT_EQ(last_line_json(info.out)["manifest"]["calibration"]["observer"], "mse");
+    EXPECT_EQ(last_line_json(info.out)["manifest"]["calibration"]["observer"], "ema");
     EXPECT_EQ(last_line_json(info.out)["manifest"]["calibration"]["quantize_run"], qrun);
 }
 
