@@ -61,6 +61,8 @@ std::string to_json(const ExportResult& r) {
            {"samples", r.samples},
            {"max_abs_diff", r.max_abs_diff},
            {"argmax_agreement", r.argmax_agreement},
+           {"tolerance", r.tolerance},
+           {"images_over_tolerance", r.images_over_tolerance},
            {"test_accuracy", r.test_accuracy},
            {"engine_test_accuracy", r.engine_test_accuracy},
            {"quantized_now", r.quantized_now},
@@ -159,13 +161,13 @@ void check_interface(const onnx::ModelProto& m, const std::string& arch, const s
 
 // Reloads an ONNX file as a runtime would and runs it over the test images.
 Agreement check_onnx_file(const std::string& path, const std::string& arch, const TestImages& test,
-                          const torch::Tensor& engine, const std::string& precision) {
+                          const torch::Tensor& engine, const Bar& bar) {
     const auto m = load_checked(path);
     check_interface(m, arch, path);
     const OnnxInterpreter interp(m);
     const auto got = chunked([&](const torch::Tensor& px) { return interp.run(graph_input(px, arch)); }, test.pixels);
-    const auto a = compare(got, engine, test.labels);
-    require(a, precision, "the exported model " + path);
+    const auto a = compare(got, engine, test.labels, bar);
+    require(a, bar, "the exported model " + path);
     return a;
 }
 
@@ -177,7 +179,7 @@ std::string folder_name(const std::string& s) {
 }
 
 void write_triton(const ExportSpec& spec, const ExportSource& src, const std::string& onnx_bytes,
-                  const TestImages& test, const torch::Tensor& engine, ExportResult& r, Agreement& a,
+                  const TestImages& test, const torch::Tensor& engine, const Bar& bar, ExportResult& r, Agreement& a,
                   const std::function<void(const std::string&)>& say) {
     TritonSettings s = spec.triton;
     say(resolve_triton_settings(s, src.summary));
@@ -206,7 +208,7 @@ void write_triton(const ExportSpec& spec, const ExportSource& src, const std::st
         write_file((stage / "config.pbtxt").string(), config);
         write_file((stage / "labels.txt").string(), labels);
         // The model as Triton's ONNX Runtime backend loads it, and the config as written.
-        a = check_onnx_file((stage / "1" / "model.onnx").string(), arch, test, engine, spec.precision);
+        a = check_onnx_file((stage / "1" / "model.onnx").string(), arch, test, engine, bar);
         std::FILE* f = std::fopen((stage / "config.pbtxt").c_str(), "rb");
         std::string back(config.size() + 1, '\0');
         const std::size_t n = f ? std::fread(back.data(), 1, back.size(), f) : 0;
@@ -269,6 +271,7 @@ ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
     const bool int8 = spec.precision == "int8";
     const torch::Tensor engine = int8 ? engine_logits(src.int8, test.pixels) : engine_logits(*src.model, test.pixels);
     r.engine_test_accuracy = accuracy(engine, test.labels);
+    const Bar bar = bar_for(spec.precision, src.spec.model, engine);
 
     Agreement a;
     if (spec.format == "bundle") {
@@ -278,8 +281,8 @@ ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
         train::write_atomically(r.path, [&](const std::string& tmp) {
             write_file(tmp, encode_bundle(content));
             const LoadedBundle back = load_bundle(tmp);  // Sparq's own loader: versions and checksums
-            a = compare(bundle_logits(back, test.pixels), engine, test.labels);
-            require(a, spec.precision, "the bundle " + r.path);
+            a = compare(bundle_logits(back, test.pixels), engine, test.labels, bar);
+            require(a, bar, "the bundle " + r.path);
         });
         r.files = {r.path};
         r.bytes = std::int64_t(fs::file_size(r.path));
@@ -293,12 +296,12 @@ ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
             if (fs::is_directory(r.path)) throw ConfigError("export: " + r.path + " is a folder; give the ONNX file's name");
             train::write_atomically(r.path, [&](const std::string& tmp) {
                 write_file(tmp, bytes);
-                a = check_onnx_file(tmp, src.spec.model, test, engine, spec.precision);
+                a = check_onnx_file(tmp, src.spec.model, test, engine, bar);
             });
             r.files = {r.path};
             r.bytes = std::int64_t(fs::file_size(r.path));
         } else {
-            write_triton(spec, src, bytes, test, engine, r, a, say);
+            write_triton(spec, src, bytes, test, engine, bar, r, a, say);
         }
     }
     r.path = fs::absolute(r.path).lexically_normal().string();
@@ -306,6 +309,8 @@ ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
     r.samples = a.samples;
     r.max_abs_diff = a.max_abs_diff;
     r.argmax_agreement = a.argmax_agreement;
+    r.tolerance = a.tolerance;
+    r.images_over_tolerance = a.over_tolerance;
     r.test_accuracy = a.accuracy;
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (store && src.run_id > 0) {
