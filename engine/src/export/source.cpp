@@ -111,7 +111,10 @@ ExportSource resolve_source(const ExportSpec& spec, const std::string& db) {
     torch::optim::Adam unused(s.model->parameters());
     train::load_checkpoint(s.checkpoint, *s.model, unused);
     s.model->eval();
-    if (s.preset.empty()) s.preset = s.spec.preset.empty() ? s.spec.name : s.spec.preset;
+    // The float model's own preset: a quantize run records its job's default preset even
+    // when it quantized a checkpoint of another.
+    if (!s.spec.preset.empty()) s.preset = s.spec.preset;
+    if (s.preset.empty()) s.preset = s.spec.name;
     s.data_dir = !spec.data_dir.empty() ? spec.data_dir : !s.spec.data_dir.empty() ? s.spec.data_dir : default_data_dir();
     return s;
 }
