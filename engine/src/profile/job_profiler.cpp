@@ -111,11 +111,12 @@ void JobProfiler::publish_ops_loop() {
     std::unordered_map<std::string, std::pair<profiler::SeriesId, profiler::SeriesId>> ids;
     const profiler::SeriesId dropped = bus_.series().intern("ops/dropped");
     std::int64_t step = 0;
-    for (;;) {
+    for (bool stopping = false; !stopping;) {
         {
+            // The last pass runs after the stop, so a job shorter than a period still has
+            // its operators published.
             std::unique_lock lock(mutex_);
-            if (wake_.wait_for(lock, std::chrono::milliseconds(options_.period_ms), [&] { return stop_.load(); }))
-                break;
+            stopping = wake_.wait_for(lock, std::chrono::milliseconds(options_.period_ms), [&] { return stop_.load(); });
         }
         for (const OpStats& o : ops()) {
             auto it = ids.find(o.name);
