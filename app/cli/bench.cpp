@@ -118,16 +118,20 @@ int run_bench_profiler_overhead(const BenchProfilerOptions& o) {
                            {"off_step_ms", r.off_step_ms},
                            {"on_step_ms", r.on_step_ms},
                            {"overhead_ratio", r.overhead_ratio},
-                           {"ops_recorded", r.ops_recorded}});
+                           {"ops_recorded", r.ops_recorded},
+                           {"ops_coverage", r.ops_coverage},
+                           {"steps_per_round", r.steps_per_round}});
         if (!o.json)
-            std::printf("%-16s off %8.3f ms  on %8.3f ms  overhead %.4fx  (%lld op calls recorded)\n",
+            std::printf("%-16s off %8.3f ms  on %8.3f ms  overhead %.4fx  (%lld op calls recorded, %.0f%% of the time)\n",
                         r.preset.c_str(), r.off_step_ms, r.on_step_ms, r.overhead_ratio,
-                        static_cast<long long>(r.ops_recorded));
+                        static_cast<long long>(r.ops_recorded), 100 * r.ops_coverage);
     }
     if (o.json)
         std::printf("%s\n", nlohmann::json{{"results", results},
                                            {"rounds", o.options.rounds},
-                                           {"steps_per_round", o.options.steps_per_round},
+                                           {"round_seconds", o.options.round_seconds},
+                                           {"ops", o.options.profile.ops},
+                                           {"ops_window", o.options.profile.ops_window},
                                            {"threads", o.options.threads}}
                                   .dump()
                                   .c_str());

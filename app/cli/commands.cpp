@@ -39,10 +39,11 @@ void print_error(const std::string& message) {
     std::fprintf(stderr, "sparq-cli: %s\n", one_line.c_str());
 }
 
-JobRunner::JobRunner(const std::string& db, const std::string& workspace)
+JobRunner::JobRunner(const std::string& db, const std::string& workspace, const engine::ProfileOptions& profile)
     : db_(db_or_default(db)), store_(profiler::RunStore::open({db_})) {
     store_->attach(bus_);
     engine::EngineOptions eo;
+    eo.profile = profile;
     eo.bus = &bus_;
     eo.store = store_.get();
     eo.workspace_root = workspace;
@@ -86,7 +87,7 @@ int finish_summarized(JobRunner& runner, engine::JobHandle job, bool json,
 }
 
 int run_train(engine::TrainSpec spec, const TrainOptions& o) {
-    JobRunner runner(o.db, o.workspace);
+    JobRunner runner(o.db, o.workspace, o.profile);
     const std::string& db = runner.db();
     const bool tty = isatty(STDERR_FILENO) == 1;
     ProgressSink sink(tty && !o.quiet, !o.quiet);

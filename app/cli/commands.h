@@ -21,7 +21,7 @@ namespace sparq::cli {
 /// engine; wait() lets Ctrl-C cancel the job and returns once every sample is committed.
 class JobRunner {
 public:
-    JobRunner(const std::string& db, const std::string& workspace);
+    JobRunner(const std::string& db, const std::string& workspace, const engine::ProfileOptions& profile = {});
     ~JobRunner();
     engine::Engine& engine() { return *engine_; }
     const std::string& db() const { return db_; }
@@ -46,6 +46,7 @@ struct TrainOptions {
     std::string config;
     std::string db;
     std::string workspace;
+    engine::ProfileOptions profile;
     bool json = false;
     bool quiet = false;
 };

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
     train->add_option("--set", sets, "set any job field: KEY=VALUE (repeatable)");
     train->add_option("--db", to.db, "history database (default: " + profiler::default_db_path() + ")");
     train->add_option("--workspace", to.workspace, "folder for run checkpoints");
+    train->add_option("--ops-window", to.profile.ops_window,
+                      "share of each profiler period with operators recorded (default 0.2; 1 = every op)")
+        ->check(CLI::Range(0.01, 1.0));
     train->add_flag("--json", to.json, "print the summary as one JSON object on the last line");
     train->add_flag("--quiet", to.quiet, "no progress or epoch lines");
 
@@ -142,7 +145,14 @@ int main(int argc, char** argv) {
     cli::BenchProfilerOptions po;
     bprof->add_option("--presets", po.options.presets, "presets (default mlp-fashion,cnn-fashion)")->delimiter(',');
     bprof->add_option("--rounds", po.options.rounds, "rounds per mode")->check(CLI::Range(3, 100000));
-    bprof->add_option("--steps", po.options.steps_per_round, "steps per round")->check(CLI::Range(1, 100000));
+    bprof->add_option("--steps", po.options.steps_per_round, "steps per round (default: as many as fill --round-seconds)")
+        ->check(CLI::Range(1, 100000));
+    bprof->add_option("--round-seconds", po.options.round_seconds, "length of a round when --steps is not given")
+        ->check(CLI::Range(0.05, 3600.0));
+    bprof->add_option("--ops-window", po.options.profile.ops_window,
+                      "share of each profiler period with operators recorded (1 = every op)")
+        ->check(CLI::Range(0.01, 1.0));
+    bprof->add_flag("--no-ops", [&po](std::int64_t) { po.options.profile.ops = false; }, "no operator profiling");
     bprof->add_option("--threads", po.options.threads, "CPU threads")->check(CLI::Range(1, 256));
     bprof->add_flag("--json", po.json, "print one JSON object");
     auto* bint8 = bench->add_subcommand("int8", "FP32 LibTorch path vs INT8 kernels on a preset's shapes, batch 1 and 64");

@@ -49,7 +49,7 @@ TEST(Cli, TrainJsonAndHistoryList) {
     TempDir dir;
     const std::string db = dir.file("h.db");
     const Result r = run("train --preset mlp-fashion --epochs 1 --limit-train 1024 --limit-test 500 "
-                         "--threads 1 --db " + db + " --workspace " + dir.file("ws") + " --json",
+                         "--threads 1 --ops-window 1 --db " + db + " --workspace " + dir.file("ws") + " --json",
                          dir);
     ASSERT_EQ(r.code, 0) << r.err;
     const auto j = last_line_json(r.out);

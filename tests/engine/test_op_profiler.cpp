@@ -1,9 +1,12 @@
-// The CPU op profiler attributes time to the operators a known graph runs.
+// The CPU op profiler attributes time to the operators a known graph runs; a job's
+// profiler records them for the configured share of the time.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <thread>
 
+#include "profile/job_profiler.h"
 #include "profile/op_profiler.h"
 
 using namespace sparq::engine::profile;
@@ -92,4 +95,41 @@ TEST(OpProfiler, BackwardNodesAndOtherThreads) {
     ASSERT_NE(tanh, nullptr);
     EXPECT_EQ(tanh->calls, 5);
     EXPECT_EQ(OpProfiler::instance().dropped(), 0);
+}
+
+// A job's profiler records operators for a slice of each period only: the share it
+// reports is the share of ops it saw, and both follow the configured window.
+TEST(JobProfiler, RecordsOperatorsDuringItsWindowOnly) {
+    sparq::profiler::MetricBus bus;
+    sparq::engine::JobSink quiet;
+    sparq::engine::ProfileOptions options;
+    options.gpu = false;
+    options.alerts = false;
+    options.period_ms = 40;
+    options.ops_window = 0.25;
+    torch::NoGradGuard no_grad;
+    const auto x = torch::ones({4});
+    std::int64_t issued = 0;
+    double coverage = 0;
+    std::vector<OpStats> ops;
+    {
+        JobProfiler profiler(bus, nullptr, 1, options, "{}", quiet);
+        EXPECT_NE(profiler.status().find("ops (25% of the time)"), std::string::npos) << profiler.status();
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1200);
+        torch::Tensor sink;
+        while (std::chrono::steady_clock::now() < until) {
+            for (int i = 0; i < 50; ++i) sink = torch::neg(x);
+            issued += 50;
+        }
+        coverage = profiler.ops_coverage();
+        ops = profiler.ops();
+    }
+    EXPECT_GT(coverage, 0.15);
+    EXPECT_LT(coverage, 0.40);
+    const OpStats* neg = find(ops, "aten::neg");
+    ASSERT_NE(neg, nullptr);
+    const double seen = double(neg->calls) / double(issued);
+    EXPECT_GT(seen, 0.10) << neg->calls << " of " << issued;
+    EXPECT_LT(seen, 0.45) << neg->calls << " of " << issued;
+    EXPECT_FALSE(OpProfiler::instance().active()) << "the callbacks are gone with the job";
 }

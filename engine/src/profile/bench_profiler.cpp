@@ -1,6 +1,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "bench_util.h"
@@ -39,21 +40,29 @@ std::vector<ProfilerOverheadRow> bench_profiler_overhead(const ProfilerOverheadO
             ++next;
         };
         for (int i = 0; i < 5; ++i) step();  // warm-up: allocator, optimizer state
+        int steps = o.steps_per_round;
+        if (steps <= 0) {
+            const auto t0 = Clock::now();
+            for (int i = 0; i < 5; ++i) step();
+            const double step_s = std::chrono::duration<double>(Clock::now() - t0).count() / 5;
+            steps = std::max(1, int(o.round_seconds / step_s + 0.5));
+        }
 
         JobSink quiet;
-        ProfileOptions profile;  // everything the job profiler runs by default
         std::vector<double> ms[2];
         std::int64_t ops = 0;
+        double coverage = 0;
         for (int r = 0; r < o.rounds; ++r)
             for (int on = 0; on < 2; ++on) {
                 std::unique_ptr<profile::JobProfiler> profiler;
-                if (on) profiler = std::make_unique<profile::JobProfiler>(bus, nullptr, 1, profile, "{}", quiet);
+                if (on) profiler = std::make_unique<profile::JobProfiler>(bus, nullptr, 1, o.profile, "{}", quiet);
                 const auto t0 = Clock::now();
-                for (int k = 0; k < o.steps_per_round; ++k) step();
-                ms[on].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() /
-                                 o.steps_per_round);
-                if (profiler)
+                for (int k = 0; k < steps; ++k) step();
+                ms[on].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / steps);
+                if (profiler) {
                     for (const auto& op : profiler->ops()) ops += op.calls;
+                    coverage += profiler->ops_coverage() / o.rounds;
+                }
             }
         ProfilerOverheadRow row;
         row.preset = preset;
@@ -61,6 +70,8 @@ std::vector<ProfilerOverheadRow> bench_profiler_overhead(const ProfilerOverheadO
         row.on_step_ms = median_of(ms[1]);
         row.overhead_ratio = row.on_step_ms / row.off_step_ms;
         row.ops_recorded = ops;
+        row.ops_coverage = coverage;
+        row.steps_per_round = steps;
         rows.push_back(row);
     }
     return rows;

@@ -2,7 +2,9 @@
 
 #include <torch/cuda.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -30,11 +32,16 @@ JobProfiler::JobProfiler(profiler::MetricBus& bus, profiler::RunStore* store, pr
     : bus_(bus), store_(store), run_(run), options_(options) {
     std::string cpu = "process, cores, memory";
     process_ = std::make_unique<profiler::ProcessSampler>(bus, run);
+    started_ = std::chrono::steady_clock::now();
     if (options.ops) {
-        ops_scope_ = std::make_unique<OpProfilerScope>();
         ops_at_start_ = OpProfiler::instance().snapshot();
+        // A full window keeps the callbacks for the whole job; a partial one lets the
+        // publishing thread install them for a slice of each period.
+        if (options_.ops_window >= 1.0) ops_scope_ = std::make_unique<OpProfilerScope>();
         ops_thread_ = std::thread([this] { publish_ops_loop(); });
-        cpu += ", ops";
+        cpu += options_.ops_window >= 1.0
+                   ? ", ops"
+                   : ", ops (" + std::to_string(int(options_.ops_window * 100 + 0.5)) + "% of the time)";
     }
 
     std::string gpu;
@@ -87,8 +94,9 @@ JobProfiler::~JobProfiler() {
     // through the alert rules.
     bus_.flush();
     alerts_.reset();
-    if (ops_scope_ && store_) {
-        // The job's operator table, kept with the run.
+    if (options_.ops && store_) {
+        // The job's operator table, kept with the run: the operators observed during the
+        // recording windows, the share of the job they cover in the "coverage" event.
         nlohmann::json top = nlohmann::json::array();
         for (const auto& o : ops()) {
             if (top.size() == 25) break;
@@ -96,6 +104,9 @@ JobProfiler::~JobProfiler() {
                            {"total_ms", double(o.total_ns) / 1e6}});
         }
         store_->add_event(run_, "info", "ops", top.dump());
+        char coverage[96];
+        std::snprintf(coverage, sizeof coverage, "operators recorded during %.1f%% of the job", 100.0 * ops_coverage());
+        store_->add_event(run_, "info", "ops-coverage", coverage);
     }
     ops_scope_.reset();
 }
@@ -104,19 +115,45 @@ std::vector<OpStats> JobProfiler::ops() const {
     return ops_between(ops_at_start_, OpProfiler::instance().snapshot());
 }
 
+double JobProfiler::ops_coverage() const {
+    if (!options_.ops) return 0.0;
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    if (options_.ops_window >= 1.0) return 1.0;
+    const double total = double(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+    return total > 0 ? std::min(1.0, double(ops_recorded_ns_.load(std::memory_order_relaxed)) / total) : 0.0;
+}
+
 // Cumulative per-op counters since the job started, every period: a chart or a range
 // selection takes differences.
 void JobProfiler::publish_ops_loop() {
     profiler::Producer out = bus_.make_producer();
     std::unordered_map<std::string, std::pair<profiler::SeriesId, profiler::SeriesId>> ids;
     const profiler::SeriesId dropped = bus_.series().intern("ops/dropped");
+    const profiler::SeriesId coverage = bus_.series().intern("ops/coverage");
+    using Clock = std::chrono::steady_clock;
+    const auto period = std::chrono::milliseconds(options_.period_ms);
+    const bool windowed = options_.ops_window < 1.0;
+    const auto window = std::chrono::duration_cast<Clock::duration>(period * std::clamp(options_.ops_window, 0.01, 1.0));
+    auto wait = [&](Clock::duration d) {
+        std::unique_lock lock(mutex_);
+        return wake_.wait_for(lock, d, [&] { return stop_.load(); });
+    };
     std::int64_t step = 0;
     for (bool stopping = false; !stopping;) {
-        {
-            // The last pass runs after the stop, so a job shorter than a period still has
-            // its operators published.
-            std::unique_lock lock(mutex_);
-            stopping = wake_.wait_for(lock, std::chrono::milliseconds(options_.period_ms), [&] { return stop_.load(); });
+        // The last pass runs after the stop, so a job shorter than a period still has its
+        // operators published.
+        if (windowed) {
+            // Record for the first slice of the period. The job's first period always
+            // starts recording, so a short job is seen too.
+            const auto on = Clock::now();
+            OpProfiler::instance().start();
+            stopping = wait(window);
+            OpProfiler::instance().stop();
+            ops_recorded_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - on).count(),
+                                       std::memory_order_relaxed);
+            if (!stopping) stopping = wait(period - window);
+        } else {
+            stopping = wait(period);
         }
         for (const OpStats& o : ops()) {
             auto it = ids.find(o.name);
@@ -128,6 +165,7 @@ void JobProfiler::publish_ops_loop() {
             out.publish(run_, it->second.second, step, double(o.calls));
         }
         out.publish(run_, dropped, step, double(OpProfiler::instance().dropped()));
+        out.publish(run_, coverage, step, ops_coverage());
         ++step;
     }
 }

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -39,8 +40,11 @@ public:
 
     /// "CPU: process, cores, memory, ops · GPU: none (no CUDA device)", as logged.
     const std::string& status() const { return status_; }
-    /// Operator totals since the job started, most self time first.
+    /// Operator totals since the job started, most self time first: those observed during
+    /// the recording windows (see ProfileOptions::ops_window and coverage()).
     std::vector<OpStats> ops() const;
+    /// Share of the job's time so far during which operators were recorded, as measured.
+    double ops_coverage() const;
 
 private:
     void publish_ops_loop();
@@ -60,6 +64,8 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::thread ops_thread_;
+    std::chrono::steady_clock::time_point started_;
+    std::atomic<std::int64_t> ops_recorded_ns_{0};  // time with the op callbacks installed
 };
 
 }  // namespace sparq::engine::profile

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "sparq/engine/engine.h"
+
 namespace sparq::engine {
 
 struct SparseBenchOptions {
@@ -52,8 +54,10 @@ namespace sparq::engine {
 struct ProfilerOverheadOptions {
     std::vector<std::string> presets{"mlp-fashion", "cnn-fashion"};
     int rounds = 40;            // rounds per mode, modes alternated
-    int steps_per_round = 10;
+    int steps_per_round = 0;    // 0 = as many as fill round_seconds (timed after the warm-up)
+    double round_seconds = 1.0; // a round spans several profiler periods, as a job does
     int threads = 2;
+    ProfileOptions profile;     // what the "on" rounds run (the job defaults)
 };
 
 struct ProfilerOverheadRow {
@@ -63,6 +67,8 @@ struct ProfilerOverheadRow {
                                 // CUPTI and NVML too on a GPU)
     double overhead_ratio = 0;  // on / off
     std::int64_t ops_recorded = 0;  // operator calls the profiler saw in its rounds
+    double ops_coverage = 0;        // share of the "on" time with operators recorded, measured
+    int steps_per_round = 0;
 };
 
 /// Trains each preset's model in this process with the profiler off and on in alternating

@@ -25,6 +25,10 @@ struct ProfileOptions {
     bool gpu = true;          // CUPTI activity and NVML samples when a CUDA device is present
     bool alerts = true;       // the default alert rules, fired alerts stored as run events
     int period_ms = 250;      // how often op counters and GPU windows are published
+    double ops_window = 0.2;  // share of each period during which operators are recorded
+                              // (the callbacks are installed for that slice only, so the
+                              // job pays for 1/5 of its ops); 1 = every op. The counters are
+                              // what was observed; ops/coverage says which share that is
 };
 
 struct EngineOptions {
