@@ -10,6 +10,7 @@
 #include "sparq/engine/engine.h"
 #include "sparq/engine/export.h"
 #include "sparq/engine/quantize.h"
+#include "sparq/engine/serving.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/bench_store.h"
 #include "sparq/profiler/metric_bus.h"
@@ -194,6 +195,18 @@ struct ExportOptions {
 /// Exports a run's model (ONNX, bundle, Triton repository), verifies the written files
 /// against the engine and registers them in the history. Exit code 1 when verification fails.
 int run_export(const ExportOptions& o);
+
+struct ServeBenchOptions {
+    engine::ServeBenchSpec spec;
+    std::string prompt, output;  // KIND[:MEDIAN[:SIGMA[:MIN[:MAX]]]] overrides
+    bool compare = false;        // every policy on the same workload, a JSON array
+    int probe_length = 0;        // > 0: full against segmented attention at this input length
+    bool record = true;
+    bool quiet = false;
+    bool json = false;
+};
+/// Serves the seeded workload with tiny-lm under one policy or all (--compare).
+int run_serve_bench(ServeBenchOptions o);
 
 struct InferOptions {
     std::string bundle, input, labels;

@@ -289,6 +289,44 @@ int main(int argc, char** argv) {
     exp->add_option("--instances", es.triton.instances, "triton: model instances");
     exp->add_option("--device", es.triton.device, "triton: instance kind, cpu or gpu")->check(CLI::IsMember({"cpu", "gpu"}));
     exp->add_flag("--json", eo.json, "print the result as one JSON object on the last line");
+    // serve-bench
+    auto* serve = app.add_subcommand("serve-bench", "tiny-lm serving a seeded request workload under a batching policy");
+    cli::ServeBenchOptions sbo;
+    auto& sb = sbo.spec;
+    serve->add_option("--preset", sb.model.preset, "serving model preset (tiny-lm)");
+    serve->add_option("--policy", sb.batching.policy, "fifo, max-delay, bucket, kmeans or continuous")
+        ->check(CLI::IsMember(engine::serving_policies()));
+    serve->add_flag("--compare", sbo.compare, "every policy on the same seeded workload, printed as a JSON array");
+    auto* rate = serve->add_option("--rate", sb.workload.rate, "open loop: Poisson arrivals per second");
+    serve->add_option("--concurrency", sb.workload.concurrency, "closed loop: clients (default 48)")->excludes(rate);
+    serve->add_option("--requests", sb.workload.requests, "requests in the workload");
+    serve->add_option("--seed", sb.workload.seed, "workload seed");
+    serve->add_option("--prompt", sbo.prompt, "prompt lengths: KIND[:MEDIAN[:SIGMA[:MIN[:MAX]]]] (default lognormal:48:0.8:8:320)");
+    serve->add_option("--output", sbo.output, "output lengths: KIND[:MEDIAN[:SIGMA[:MIN[:MAX]]]] (default lognormal:20:1.2:2:256)");
+    serve->add_option("--max-batch", sb.batching.max_batch, "largest batch (continuous: rows)");
+    serve->add_option("--preferred-batch", sb.batching.preferred_batch_sizes, "max-delay: preferred batch sizes")->delimiter(',');
+    serve->add_option("--max-queue-delay-us", sb.batching.max_queue_delay_us, "max-delay, bucket, kmeans: longest wait for a fuller batch");
+    serve->add_option("--bucket-edges", sb.batching.bucket_edges, "bucket: output-length edges")->delimiter(',');
+    serve->add_option("--clusters", sb.batching.clusters, "kmeans: clusters");
+    serve->add_option("--refit-every", sb.batching.refit_every, "kmeans: arrivals between re-fits");
+    serve->add_option("--attention", sb.attention, "full or segmented")->check(CLI::IsMember({"full", "segmented"}));
+    serve->add_option("--window", sb.window, "segmented attention: positions each byte sees (default 128)");
+    serve->add_option("--probe-attention", sbo.probe_length,
+                      "instead of serving: KV cache and held-out loss of full and segmented attention at this input length");
+    serve->add_flag("--route", sb.route, "edge/cloud routing: small tiny-lm-edge model or tiny-lm by the rule");
+    serve->add_option("--edge-max-prompt", sb.router.edge_max_prompt, "router: longest prompt the edge model takes");
+    serve->add_option("--edge-max-output", sb.router.edge_max_output, "router: longest output the edge model takes");
+    serve->add_option("--latency-budget-ms", sb.router.latency_budget_ms,
+                      "router: send to the edge when the cloud's estimate exceeds this and the edge's does not");
+    serve->add_option("--checkpoint", sb.checkpoint, "trained tiny-lm (default: cached, trained on first use)");
+    serve->add_option("--cache-dir", sb.cache_dir, "where trained serving models are cached (default: models/ beside the history)");
+    serve->add_option("--train-steps", sb.model.train_steps, "training steps when the model is trained here");
+    serve->add_option("--threads", sb.threads, "CPU threads")->check(CLI::Range(1, 256));
+    serve->add_option("--db", sb.db, "history database");
+    serve->add_flag("--no-record", [&sbo](std::int64_t) { sbo.record = false; }, "do not store the run in the history");
+    serve->add_flag("--quiet", sbo.quiet, "no progress lines");
+    serve->add_flag("--json", sbo.json, "print the result as JSON on the last line");
+
     auto* infer = app.add_subcommand("infer", "run a Sparq bundle on images");
     cli::InferOptions ino;
     infer->add_option("--bundle", ino.bundle, "bundle file (sparq-cli export --format bundle)")->required();
@@ -349,6 +387,7 @@ int main(int argc, char** argv) {
         if (quantize->parsed()) return cli::run_quantize(qo);
         if (exp->parsed()) return cli::run_export(eo);
         if (infer->parsed()) return cli::run_infer(ino);
+        if (serve->parsed()) return cli::run_serve_bench(sbo);
         if (continual->parsed()) {
             for (const auto& [key, value] : continual_values)
                 if (!value.empty()) copt.fields.emplace_back(key, value);

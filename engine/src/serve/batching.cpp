@@ -1,0 +1,304 @@
+#include "serve/batching.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+
+namespace sparq::engine::serve {
+
+int sample_length(const LengthDistribution& d, std::mt19937_64& rng) {
+    double x = d.median;
+    if (d.kind == "uniform") {
+        x = std::uniform_int_distribution<int>(d.min, d.max)(rng);
+    } else if (d.kind == "lognormal") {
+        x = std::exp(std::log(d.median) + d.sigma * std::normal_distribution<double>(0.0, 1.0)(rng));
+    } else if (d.kind == "pareto") {
+        const double u = std::uniform_real_distribution<double>(1e-12, 1.0)(rng);
+        x = double(d.min) * std::pow(u, -1.0 / d.sigma);
+    }
+    return std::clamp(int(std::lround(std::min(x, 1e9))), d.min, d.max);
+}
+
+std::vector<Request> make_requests(const WorkloadSpec& spec, std::int64_t text_bytes, int max_total) {
+    std::mt19937_64 rng(spec.seed);
+    std::vector<Request> out;
+    out.reserve(std::size_t(spec.requests));
+    double t = 0;
+    for (int i = 0; i < spec.requests; ++i) {
+        Request r;
+        r.id = i;
+        r.prompt_len = sample_length(spec.prompt, rng);
+        r.max_new = sample_length(spec.output, rng);
+        if (r.prompt_len + r.max_new > max_total) {
+            r.prompt_len = std::min(r.prompt_len, max_total / 2);
+            r.max_new = std::max(1, std::min(r.max_new, max_total - r.prompt_len));
+        }
+        const std::int64_t span = text_bytes - r.prompt_len - r.max_new - 1;
+        r.text_at = span > 0 ? std::uniform_int_distribution<std::int64_t>(0, span)(rng) : 0;
+        if (spec.rate > 0) {
+            t += std::exponential_distribution<double>(spec.rate)(rng);
+            r.arrival_s = t;
+        }
+        out.push_back(r);
+    }
+    return out;
+}
+
+namespace {
+
+Decision take_first(std::size_t n) {
+    Decision d;
+    for (std::size_t i = 0; i < n; ++i) d.take.push_back(i);
+    return d;
+}
+
+// Fixed-size FIFO: full batches of the oldest requests; a partial one only when nothing more
+// will come.
+class FifoPolicy final : public BatchPolicy {
+public:
+    explicit FifoPolicy(const BatchPolicySpec& s) : max_(std::size_t(s.max_batch)) {}
+    Decision next(const std::vector<Request>& q, double, bool more) override {
+        if (q.size() >= max_ || (!more && !q.empty())) return take_first(std::min(q.size(), max_));
+        return {};
+    }
+
+private:
+    std::size_t max_;
+};
+
+// Triton's dynamic batcher: as soon as the largest preferred size is there, that many;
+// otherwise wait until the oldest request has waited max_queue_delay, then the largest
+// preferred size available (all, when none is).
+class MaxDelayPolicy final : public BatchPolicy {
+public:
+    explicit MaxDelayPolicy(const BatchPolicySpec& s)
+        : max_(std::size_t(s.max_batch)), delay_s_(s.max_queue_delay_us * 1e-6) {
+        for (int p : s.preferred_batch_sizes)
+            if (p >= 1 && std::size_t(p) <= max_) preferred_.push_back(std::size_t(p));
+        std::sort(preferred_.begin(), preferred_.end());
+        if (preferred_.empty()) preferred_.push_back(max_);
+    }
+    Decision next(const std::vector<Request>& q, double now, bool more) override {
+        if (q.empty()) return {};
+        if (q.size() >= preferred_.back()) return take_first(preferred_.back());
+        if (!more || now - q.front().arrival_s >= delay_s_) {
+            std::size_t n = std::min(q.size(), max_);
+            for (auto it = preferred_.rbegin(); it != preferred_.rend(); ++it)
+                if (*it <= q.size()) {
+                    n = *it;
+                    break;
+                }
+            return take_first(n);
+        }
+        Decision d;
+        d.wake_at_s = q.front().arrival_s + delay_s_;
+        return d;
+    }
+
+private:
+    std::size_t max_;
+    double delay_s_;
+    std::vector<std::size_t> preferred_;
+};
+
+// Batches formed within groups of similar requests: a full group goes at once (the one with
+// the oldest request first); otherwise, once the oldest request has waited the maximum
+// delay, its group goes as it is.
+class GroupedPolicy : public BatchPolicy {
+public:
+    explicit GroupedPolicy(const BatchPolicySpec& s) : max_(std::size_t(s.max_batch)), delay_s_(s.max_queue_delay_us * 1e-6) {}
+    Decision next(const std::vector<Request>& q, double now, bool more) override {
+        if (q.empty()) return {};
+        std::map<int, std::vector<std::size_t>> groups;  // members in arrival order
+        for (std::size_t i = 0; i < q.size(); ++i) groups[group_of(q[i])].push_back(i);
+        const std::vector<std::size_t>* pick = nullptr;
+        for (const auto& [g, members] : groups)
+            if (members.size() >= max_ && (!pick || members.front() < pick->front())) pick = &members;
+        if (!pick && (!more || now - q.front().arrival_s >= delay_s_)) pick = &groups[group_of(q.front())];
+        Decision d;
+        if (!pick) {
+            d.wake_at_s = q.front().arrival_s + delay_s_;
+            return d;
+        }
+        d.take.assign(pick->begin(), pick->begin() + std::ptrdiff_t(std::min(pick->size(), max_)));
+        return d;
+    }
+
+protected:
+    virtual int group_of(const Request& r) const = 0;
+
+private:
+    std::size_t max_;
+    double delay_s_;
+};
+
+// Length bucketing on the expected output length.
+class BucketPolicy final : public GroupedPolicy {
+public:
+    explicit BucketPolicy(const BatchPolicySpec& s) : GroupedPolicy(s), edges_(s.bucket_edges) {
+        std::sort(edges_.begin(), edges_.end());
+    }
+
+protected:
+    int group_of(const Request& r) const override {
+        return int(std::lower_bound(edges_.begin(), edges_.end(), r.max_new) - edges_.begin());
+    }
+
+private:
+    std::vector<int> edges_;
+};
+
+// Feature clustering: k-means over the latest requests' features (standardized), re-fitted
+// every `refit_every` arrivals from the previous centroids, so clusters follow the traffic.
+class KMeansPolicy final : public GroupedPolicy {
+public:
+    explicit KMeansPolicy(const BatchPolicySpec& s)
+        : GroupedPolicy(s), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)) {}
+
+    void on_arrival(const Request& r) override {
+        recent_.push_back(request_features(r));
+        if (recent_.size() > window_) recent_.pop_front();
+        ++arrivals_;
+        const bool first = centroids_.empty() && recent_.size() >= std::size_t(4 * k_);
+        if (first || (!centroids_.empty() && arrivals_ % every_ == 0)) refit();
+    }
+
+protected:
+    int group_of(const Request& r) const override {
+        if (centroids_.empty()) return 0;
+        const Point f = scaled(request_features(r));
+        int best = 0;
+        double best_d = std::numeric_limits<double>::infinity();
+        for (std::size_t c = 0; c < centroids_.size(); ++c) {
+            const double d = std::pow(f[0] - centroids_[c][0], 2) + std::pow(f[1] - centroids_[c][1], 2);
+            if (d < best_d) best_d = d, best = int(c);
+        }
+        return best;
+    }
+
+private:
+    Point scaled(const Point& p) const { return {(p[0] - mean_[0]) / sd_[0], (p[1] - mean_[1]) / sd_[1]}; }
+
+    void refit() {
+        const double n = double(recent_.size());
+        for (int j = 0; j < 2; ++j) {
+            double s = 0, s2 = 0;
+            for (const Point& p : recent_) s += p[j], s2 += p[j] * p[j];
+            mean_[j] = s / n;
+            sd_[j] = std::max(1e-6, std::sqrt(std::max(0.0, s2 / n - mean_[j] * mean_[j])));
+        }
+        // Warm start: the previous centroids, expressed in the new scale.
+        std::vector<Point> init;
+        for (const Point& c : raw_centroids_) init.push_back(scaled(c));
+        std::vector<Point> points;
+        for (const Point& p : recent_) points.push_back(scaled(p));
+        const KMeansResult fit = kmeans(points, k_, std::uint64_t(arrivals_), init);
+        centroids_ = fit.centroids;
+        raw_centroids_.clear();
+        for (const Point& c : centroids_) raw_centroids_.push_back({c[0] * sd_[0] + mean_[0], c[1] * sd_[1] + mean_[1]});
+    }
+
+    int k_, every_;
+    std::size_t window_;
+    std::deque<Point> recent_;
+    std::int64_t arrivals_ = 0;
+    Point mean_{0, 0}, sd_{1, 1};
+    std::vector<Point> centroids_, raw_centroids_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchPolicy> make_policy(const BatchPolicySpec& s) {
+    if (s.policy == "fifo") return std::make_unique<FifoPolicy>(s);
+    if (s.policy == "max-delay") return std::make_unique<MaxDelayPolicy>(s);
+    if (s.policy == "bucket") return std::make_unique<BucketPolicy>(s);
+    if (s.policy == "kmeans") return std::make_unique<KMeansPolicy>(s);
+    return nullptr;  // continuous: the server's own loop
+}
+
+Point request_features(const Request& r) {
+    return {std::log(double(std::max(1, r.prompt_len))), std::log(double(std::max(1, r.max_new)))};
+}
+
+KMeansResult kmeans(const std::vector<Point>& points, int k, std::uint64_t seed, std::vector<Point> init, int max_iter) {
+    KMeansResult r;
+    if (points.empty() || k <= 0) return r;
+    k = std::min<int>(k, int(points.size()));
+    auto dist2 = [](const Point& a, const Point& b) { return std::pow(a[0] - b[0], 2) + std::pow(a[1] - b[1], 2); };
+    std::mt19937_64 rng(seed);
+    if (int(init.size()) != k) {
+        // k-means++: each next centroid drawn with probability proportional to its squared
+        // distance from the nearest chosen one.
+        init.clear();
+        init.push_back(points[std::uniform_int_distribution<std::size_t>(0, points.size() - 1)(rng)]);
+        std::vector<double> d(points.size());
+        while (int(init.size()) < k) {
+            double total = 0;
+            for (std::size_t i = 0; i < points.size(); ++i) {
+                d[i] = std::numeric_limits<double>::infinity();
+                for (const Point& c : init) d[i] = std::min(d[i], dist2(points[i], c));
+                total += d[i];
+            }
+            if (total <= 0) break;  // fewer distinct points than k
+            double u = std::uniform_real_distribution<double>(0, total)(rng);
+            std::size_t pick = 0;
+            for (; pick + 1 < points.size() && u > d[pick]; ++pick) u -= d[pick];
+            init.push_back(points[pick]);
+        }
+    }
+    r.centroids = init;
+    r.labels.assign(points.size(), -1);
+    for (r.iterations = 0; r.iterations < max_iter; ++r.iterations) {
+        bool changed = false;
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            int best = 0;
+            for (int c = 1; c < int(r.centroids.size()); ++c)
+                if (dist2(points[i], r.centroids[std::size_t(c)]) < dist2(points[i], r.centroids[std::size_t(best)])) best = c;
+            changed |= r.labels[i] != best;
+            r.labels[i] = best;
+        }
+        if (!changed) break;
+        std::vector<Point> sum(r.centroids.size(), Point{0, 0});
+        std::vector<int> count(r.centroids.size(), 0);
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            const auto c = std::size_t(r.labels[i]);
+            sum[c][0] += points[i][0];
+            sum[c][1] += points[i][1];
+            ++count[c];
+        }
+        for (std::size_t c = 0; c < r.centroids.size(); ++c)
+            if (count[c]) r.centroids[c] = {sum[c][0] / count[c], sum[c][1] / count[c]};  // empty: kept
+    }
+    return r;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const double rank = std::clamp(p, 0.0, 100.0) / 100.0 * double(v.size() - 1);
+    const auto lo = std::size_t(std::floor(rank));
+    const std::size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (rank - double(lo));
+}
+
+SlotCount static_batch_slots(const std::vector<int>& prompt_lens, const std::vector<int>& out_lens) {
+    SlotCount s;
+    if (prompt_lens.empty()) return s;
+    const std::int64_t b = std::int64_t(prompt_lens.size());
+    const int lp = *std::max_element(prompt_lens.begin(), prompt_lens.end());
+    const int lo = *std::max_element(out_lens.begin(), out_lens.end());
+    // The prefill gives every row its first output byte; each further byte is a decode step.
+    s.slots = b * lp + b * (lo - 1);
+    for (std::size_t i = 0; i < prompt_lens.size(); ++i) s.useful += prompt_lens[i] + out_lens[i] - 1;
+    return s;
+}
+
+Route route_request(const RouterRule& rule, const Request& r, double edge_ms, double cloud_ms) {
+    if (r.prompt_len <= rule.edge_max_prompt && r.max_new <= rule.edge_max_output) return Route::Edge;
+    if (rule.latency_budget_ms > 0 && cloud_ms > rule.latency_budget_ms && edge_ms <= rule.latency_budget_ms)
+        return Route::Edge;
+    return Route::Cloud;
+}
+
+}  // namespace sparq::engine::serve
