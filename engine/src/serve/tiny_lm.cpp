@@ -160,7 +160,7 @@ torch::Tensor TinyLmImpl::decode(const torch::Tensor& token, const torch::Tensor
     torch::Tensor valid = torch::arange(S).unsqueeze(0) <= p.unsqueeze(1);
     if (cache.ring) valid = valid | (p >= S - 1).unsqueeze(1);
     const torch::Tensor bias =
-        torch::zeros({B, 1, 1, S}).masked_fill(valid.logical_not().view({B, 1, 1, S}), -std::numeric_limits<float>::infinity());
+        torch::zeros({B, 1, S}).masked_fill(valid.logical_not().view({B, 1, S}), -std::numeric_limits<float>::infinity());
     torch::Tensor x = embed_->forward(token).unsqueeze(1);  // [B, 1, D]
     const torch::Tensor pos2 = p.unsqueeze(1);
     for (std::size_t l = 0; l < blocks_.size(); ++l) {
@@ -171,9 +171,11 @@ torch::Tensor TinyLmImpl::decode(const torch::Tensor& token, const torch::Tensor
         const torch::Tensor v = qkv.select(2, 2).squeeze(1);
         cache.k[l].index_put_({rows, Slice(), slot}, k);
         cache.v[l].index_put_({rows, Slice(), slot}, v);
-        const torch::Tensor att =
-            torch::softmax(torch::matmul(q, cache.k[l].transpose(2, 3)) * scale + bias, -1);  // [B, H, 1, S]
-        x = x + b.proj->forward(torch::matmul(att, cache.v[l]).transpose(1, 2).reshape({B, 1, config_.d_model}));
+        // One query per row: products and sums over the cache in place of B x H tiny matrix
+        // products (LibTorch's CPU bmm runs those one by one).
+        const torch::Tensor att = torch::softmax((cache.k[l] * q).sum(-1) * scale + bias, -1);  // [B, H, S]
+        const torch::Tensor y = (att.unsqueeze(-1) * cache.v[l]).sum(2);  // [B, H, dh]
+        x = x + b.proj->forward(y.reshape({B, 1, config_.d_model}));
         x = x + mlp(b, b.ln2->forward(x));
     }
     return head_->forward(ln_f_->forward(x)).squeeze(1);
