@@ -24,6 +24,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "exportablemodels.h"
+#include "exportdialog.h"
 #include "historycharts.h"
 #include "historyeditor.h"
 #include "historyfilterbar.h"
@@ -263,6 +265,10 @@ void HistoryPage::buildActions() {
     exportAction_ = make(tr("Export…"), QStyle::SP_DialogSaveButton,
                          tr("Write the selected runs to a CSV or JSON file (Ctrl+Shift+S)"), &HistoryPage::askExport);
     exportAction_->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+S")));
+    exportModelAction_ = make(tr("Export model…"), QStyle::SP_ComputerIcon,
+                              tr("Export the selected run's model as ONNX, a Sparq bundle or a Triton repository, "
+                                 "verified against the engine"),
+                              [this] { openExportDialog(); });
     auto* find = make(tr("Search"), QStyle::SP_FileDialogContentsView, tr("Search the runs"),
                       [this] { filters_->focusSearch(); });
     find->setShortcut(QKeySequence::Find);
@@ -281,6 +287,7 @@ void HistoryPage::buildActions() {
         toolbar_->addAction(a);
     toolbar_->addSeparator();
     toolbar_->addAction(exportAction_);
+    toolbar_->addAction(exportModelAction_);
 }
 
 void HistoryPage::refresh() {
@@ -459,6 +466,8 @@ void HistoryPage::updateActions() {
     unarchiveAction_->setEnabled(anyArchived);
     deleteAction_->setEnabled(anyFinished);
     exportAction_->setEnabled(some);
+    const profiler::RunRecord* single = one ? model_->runById(ids.front()) : nullptr;
+    exportModelAction_->setEnabled(single && mayHaveExportableModel(*single));
     undoAction_->setEnabled(editor_->canUndo());
 }
 
@@ -629,6 +638,27 @@ void HistoryPage::askExport() {
     exportSelected(path, selectedFilter == jsonSeries || selectedFilter == csvSeries);
 }
 
+ExportDialog* HistoryPage::openExportDialog() {
+    const profiler::RunRecord* run = singleSelected();
+    if (!run || !mayHaveExportableModel(*run)) return nullptr;
+    auto* dialog = new ExportDialog(workbench_->dbPath(), workbench_->dataDir(), *run, this);
+    // Closing the dialog hides it; it goes once it is closed and holds no running export.
+    connect(dialog, &QDialog::finished, dialog, [dialog] {
+        if (!dialog->isExporting()) dialog->deleteLater();
+    });
+    connect(dialog, &ExportDialog::exportFinished, this,
+            [this, dialog](qint64 id, const QString& path, const QString& error) {
+                notice_ = error.isEmpty() ? tr("Run %1 exported to %2").arg(id).arg(path)
+                                          : tr("Export of run %1 failed: %2").arg(id).arg(error);
+                noticeIsError_ = !error.isEmpty();
+                updateStatus();
+                if (error.isEmpty()) refresh();  // the run's new artifact and event
+                if (!dialog->isVisible()) dialog->deleteLater();
+            });
+    dialog->show();
+    return dialog;
+}
+
 RunChartsDialog* HistoryPage::openCharts(int row) {
     const profiler::RunRecord* run = model_->runAt(row);
     if (!run) return nullptr;
@@ -654,6 +684,7 @@ void HistoryPage::showContextMenu(const QPoint& pos) {
     menu.addAction(deleteAction_);
     menu.addSeparator();
     menu.addAction(exportAction_);
+    menu.addAction(exportModelAction_);
     menu.exec(view_->viewport()->mapToGlobal(pos));
 }
 

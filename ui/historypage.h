@@ -3,9 +3,10 @@
 // stays quick with ten thousand runs — and the comparisons of the runs selected in it
 // (HistoryCharts: overlaid series, configuration diff, parallel coordinates, Pareto). Runs are
 // tagged, annotated, renamed, archived, deleted (undoable until the page goes away) and
-// exported from the toolbar or the context menu. Queries and edits run on workers; the table
-// gets value snapshots and stale ones are dropped. A damaged or foreign database file is named
-// in a banner that offers to move it aside and start a new history.
+// exported from the toolbar or the context menu, and a run's model is exported for deployment
+// (ExportDialog). Queries and edits run on workers; the table gets value snapshots and stale
+// ones are dropped. A damaged or foreign database file is named in a banner that offers to move
+// it aside and start a new history.
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ class QToolBar;
 
 namespace sparq::ui {
 
+class ExportDialog;
 class HistoryCharts;
 class HistoryEditor;
 class HistoryFilterBar;
@@ -55,6 +57,8 @@ public:
     QPushButton* moveAsideButton() const { return moveAside_; }
     QAction* deleteAction() const { return deleteAction_; }
     QAction* undoDeleteAction() const { return undoAction_; }
+    /// "Export model…": enabled when one run that kept a model is selected.
+    QAction* exportModelAction() const { return exportModelAction_; }
     /// Number of snapshots delivered so far.
     int loadCount() const { return loads_; }
 
@@ -83,6 +87,9 @@ public slots:
     /// Writes the selected runs to `path` (.json: JSON, else CSV; with every sample when
     /// `withSeries`), in the format of `sparq-cli history export`, on a worker; exported() tells.
     void exportSelected(const QString& path, bool withSeries = false);
+    /// Opens the export dialog for the selected run (null when exportModelAction() is disabled).
+    /// When an export ends, the status line says how and the table refreshes.
+    ExportDialog* openExportDialog();
     /// Moves the damaged or foreign database aside and starts a new history at its path.
     void moveHistoryAside();
 
@@ -146,6 +153,7 @@ private:
     QAction* deleteAction_ = nullptr;
     QAction* undoAction_ = nullptr;
     QAction* exportAction_ = nullptr;
+    QAction* exportModelAction_ = nullptr;
 
     SharedRunNumbers numbers_;
     QString loadedAt_;

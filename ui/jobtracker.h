@@ -3,7 +3,8 @@
 // on the UI thread, dropping results of all but the newest query (after KDAB hotspot's
 // jobtracker.h). The job runs on Qt's global thread pool and returns a value; `deliver`
 // receives that value on the context's thread, and only if no newer job was started and the
-// context still exists.
+// context still exists. A job that takes a Poster can also run calls on the context's thread
+// while it works (log lines, progress), under the same rule.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -18,7 +19,33 @@
 namespace sparq::ui {
 
 class JobTracker {
+    struct Guard;
+
 public:
+    /// Given to a job that takes one (`job(const Poster&)`): `post(fn)` runs `fn` on the
+    /// context's thread, in the order posted and before the job's result is delivered, as long
+    /// as the job is still the newest and the context exists. Callable from the job's thread.
+    class Poster {
+    public:
+        template <typename Fn>
+        void operator()(Fn fn) const {
+            std::lock_guard lock(guard_->mutex);
+            if (!guard_->context || guard_->generation.load() != gen_) return;
+            QMetaObject::invokeMethod(
+                guard_->context,
+                [guard = guard_, gen = gen_, fn = std::move(fn)]() mutable {
+                    if (guard->generation.load() == gen) fn();
+                },
+                Qt::QueuedConnection);
+        }
+
+    private:
+        friend class JobTracker;
+        Poster(std::shared_ptr<Guard> guard, std::uint64_t gen) : guard_(std::move(guard)), gen_(gen) {}
+        std::shared_ptr<Guard> guard_;
+        std::uint64_t gen_;
+    };
+
     explicit JobTracker(QObject* context);
     ~JobTracker();  // results of jobs still running are dropped
     JobTracker(const JobTracker&) = delete;
@@ -36,7 +63,12 @@ public:
         (void)QtConcurrent::run([guard, gen, job = std::move(job),
                                  deliver = std::move(deliver)]() mutable {
             if (guard->generation.load() != gen) return;  // superseded before it started
-            auto result = job();
+            auto result = [&] {
+                if constexpr (std::is_invocable_v<Job&, const Poster&>)
+                    return job(Poster(guard, gen));
+                else
+                    return job();
+            }();
             std::lock_guard lock(guard->mutex);
             if (!guard->context || guard->generation.load() != gen) return;
             QMetaObject::invokeMethod(
