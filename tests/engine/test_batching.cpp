@@ -70,15 +70,18 @@ TEST(BatchPolicy, MaxDelayWaitsForThePreferredSizeUntilTheDelay) {
 
 TEST(BatchPolicy, BucketsBatchBySimilarOutputLength) {
     auto p = make_policy(spec("bucket"));
-    // Outputs: short (<= 16), medium (<= 64), long. Four long ones fill a batch first even
-    // though a short request is older.
-    std::vector<Request> q{req(0, 10, 8, 0.0),   req(1, 10, 200, 0.1), req(2, 10, 40, 0.2), req(3, 10, 150, 0.3),
-                           req(4, 10, 100, 0.4), req(5, 10, 12, 0.5),  req(6, 10, 90, 0.6)};
-    EXPECT_EQ(ids(q, p->next(q, 0.601, true)), (std::vector<std::int64_t>{1, 3, 4, 6}));
-    // No full bucket: once the oldest has waited 10 ms, its bucket goes as it is.
+    // Outputs: short (<= 16), medium (<= 64), long. Before the oldest has waited 10 ms, the
+    // first full bucket goes: four long ones, though a short request is older.
+    std::vector<Request> q{req(0, 10, 8, 0.000),   req(1, 10, 200, 0.001), req(2, 10, 40, 0.002), req(3, 10, 150, 0.003),
+                           req(4, 10, 100, 0.004), req(5, 10, 12, 0.005),  req(6, 10, 90, 0.006)};
+    EXPECT_EQ(ids(q, p->next(q, 0.0065, true)), (std::vector<std::int64_t>{1, 3, 4, 6}));
+    // Once it has, its bucket goes as it is: no request waits behind full buckets for ever.
+    EXPECT_EQ(ids(q, p->next(q, 0.0101, true)), (std::vector<std::int64_t>{0, 5}));
     std::vector<Request> r{req(0, 10, 8, 0.0), req(2, 10, 40, 0.001), req(5, 10, 12, 0.002)};
-    EXPECT_TRUE(p->next(r, 0.005, true).take.empty());
-    EXPECT_EQ(ids(r, p->next(r, 0.0101, true)), (std::vector<std::int64_t>{0, 5}));
+    const Decision wait = p->next(r, 0.005, true);
+    EXPECT_TRUE(wait.take.empty());
+    EXPECT_DOUBLE_EQ(wait.wake_at_s, 0.010);
+    EXPECT_EQ(ids(r, p->next(r, 0.005, false)), (std::vector<std::int64_t>{0, 5})) << "nothing more will come";
 }
 
 TEST(BatchPolicy, KMeansBatchesWithinClustersOfSimilarRequests) {
@@ -93,12 +96,22 @@ TEST(BatchPolicy, KMeansBatchesWithinClustersOfSimilarRequests) {
         p->on_arrival(r);
         q.push_back(r);
     }
-    // The oldest request (0) is a big one, but the small cluster is full first in arrival order?
-    // Both are full (8 big, 16 small): the cluster with the oldest request goes first.
+    // The oldest request (0) has waited past the delay: its cluster goes, led by it.
     const Decision d = p->next(q, 0.03, true);
     ASSERT_EQ(d.take.size(), 4u);
+    EXPECT_EQ(q[d.take[0]].id, 0);
     for (std::size_t i : d.take) EXPECT_GE(q[i].prompt_len, 200) << "one cluster per batch";
-    EXPECT_EQ(ids(q, d), (std::vector<std::int64_t>{0, 3, 6, 9}));
+    // Within the cluster, the members closest to the oldest one.
+    const Point anchor = request_features(q[0]);
+    double farthest_taken = 0, nearest_left = 1e9;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+        if (q[i].prompt_len < 200) continue;
+        const Point f = request_features(q[i]);
+        const double dist = std::hypot(f[0] - anchor[0], f[1] - anchor[1]);
+        const bool taken = std::find(d.take.begin(), d.take.end(), i) != d.take.end();
+        (taken ? farthest_taken : nearest_left) = taken ? std::max(farthest_taken, dist) : std::min(nearest_left, dist);
+    }
+    EXPECT_LE(farthest_taken, nearest_left * 1.5) << "roughly the nearest (distances are scaled per feature)";
     // Without the big ones, a batch holds only small ones.
     std::vector<Request> small;
     for (const Request& r : q)

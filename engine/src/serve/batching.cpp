@@ -102,9 +102,10 @@ private:
     std::vector<std::size_t> preferred_;
 };
 
-// Batches formed within groups of similar requests: a full group goes at once (the one with
-// the oldest request first); otherwise, once the oldest request has waited the maximum
-// delay, its group goes as it is.
+// Batches formed within groups of similar requests. Once the oldest request has waited the
+// maximum delay (or nothing more will come), its group goes: the oldest request and the
+// members closest to it, so no request starves. Before that, a full group goes at once (the
+// one with the oldest request first).
 class GroupedPolicy : public BatchPolicy {
 public:
     explicit GroupedPolicy(const BatchPolicySpec& s) : max_(std::size_t(s.max_batch)), delay_s_(s.max_queue_delay_us * 1e-6) {}
@@ -112,21 +113,27 @@ public:
         if (q.empty()) return {};
         std::map<int, std::vector<std::size_t>> groups;  // members in arrival order
         for (std::size_t i = 0; i < q.size(); ++i) groups[group_of(q[i])].push_back(i);
-        const std::vector<std::size_t>* pick = nullptr;
-        for (const auto& [g, members] : groups)
-            if (members.size() >= max_ && (!pick || members.front() < pick->front())) pick = &members;
-        if (!pick && (!more || now - q.front().arrival_s >= delay_s_)) pick = &groups[group_of(q.front())];
+        std::vector<std::size_t>* pick = nullptr;
+        if (!more || now - q.front().arrival_s >= delay_s_) {
+            pick = &groups[group_of(q.front())];
+        } else {
+            for (auto& [g, members] : groups)
+                if (members.size() >= max_ && (!pick || members.front() < pick->front())) pick = &members;
+        }
         Decision d;
         if (!pick) {
             d.wake_at_s = q.front().arrival_s + delay_s_;
             return d;
         }
+        if (pick->size() > max_) closest_first(q, *pick);
         d.take.assign(pick->begin(), pick->begin() + std::ptrdiff_t(std::min(pick->size(), max_)));
         return d;
     }
 
 protected:
     virtual int group_of(const Request& r) const = 0;
+    /// Orders a group's members (the oldest first) for taking: by default, arrival order.
+    virtual void closest_first(const std::vector<Request>& q, std::vector<std::size_t>& members) const {}
 
 private:
     std::size_t max_;
@@ -175,6 +182,18 @@ protected:
             if (d < best_d) best_d = d, best = int(c);
         }
         return best;
+    }
+
+    // The group's oldest request, then the others by their distance to it: a batch of the
+    // requests most alike within the cluster (the least padding), led by the one waiting longest.
+    void closest_first(const std::vector<Request>& q, std::vector<std::size_t>& members) const override {
+        if (centroids_.empty()) return;
+        const Point a = scaled(request_features(q[members.front()]));
+        auto dist = [&](std::size_t i) {
+            const Point f = scaled(request_features(q[i]));
+            return std::pow(f[0] - a[0], 2) + std::pow(f[1] - a[1], 2);
+        };
+        std::stable_sort(members.begin() + 1, members.end(), [&](std::size_t x, std::size_t y) { return dist(x) < dist(y); });
     }
 
 private:
