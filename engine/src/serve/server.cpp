@@ -299,6 +299,9 @@ private:
         r.p95_ms = percentile(run_.latency_ms, 95);
         r.p99_ms = percentile(run_.latency_ms, 99);
         r.padding_fraction = slots_.padding();
+        r.slots = slots_.slots;
+        r.useful_slots = slots_.useful;
+        r.batches = steps_ ? steps_ : batches_;
         r.mean_batch = steps_ ? step_rows_sum_ / double(steps_) : batches_ ? batch_sum_ / double(batches_) : 0.0;
         r.mean_queue = dispatches_ ? queue_sum_ / double(dispatches_) : 0.0;
         r.max_queue = max_queue_;

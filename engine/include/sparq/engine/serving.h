@@ -106,6 +106,8 @@ struct ServeResult {
     int max_queue = 0;
     std::int64_t kv_cache_peak_bytes = 0;  // the largest live cache, its tensors' storage
     std::int64_t requests = 0, tokens = 0;
+    std::int64_t slots = 0, useful_slots = 0;  // token slots computed, and those that served a request
+    std::int64_t batches = 0;        // static batches run (continuous: decode steps)
     double wall_s = 0;
     double cpu_util = 0;             // process CPU over the run, in cores
     // Routing only: per route and mixed.
