@@ -1,5 +1,7 @@
 // Runs the real sparq-cli binary the way scripts do.
 #include <gtest/gtest.h>
+
+#include <set>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -258,4 +260,58 @@ TEST(Cli, ContinualJsonAndTheHistoryCommands) {
     const Result gone = run("history show " + ida + " --db " + db, dir);
     EXPECT_EQ(gone.code, 2);
     EXPECT_NE(gone.err.find("no run " + ida), std::string::npos) << gone.err;
+}
+
+// serve-bench: the contract keys for one policy, a JSON array of every policy with
+// --compare, the run in the history with its live series, and one-line errors.
+TEST(Cli, ServeBenchPrintsTheContractKeysAndComparesEveryPolicy) {
+    TempDir dir;
+    const std::string common = " --train-steps 5 --cache-dir " + dir.file("models") + " --db " + dir.file("h.db") +
+                               " --requests 12 --max-batch 4 --prompt uniform:8:1:4:24"
+                               " --output uniform:8:1:1:12 --quiet --json";
+    const Result one = run("serve-bench --preset tiny-lm --policy kmeans --concurrency 4" + common, dir);
+    ASSERT_EQ(one.code, 0) << one.err;
+    const auto j = last_line_json(one.out);
+    for (const char* key : {"policy", "throughput_rps", "tokens_per_s", "p50_ms", "p95_ms", "p99_ms",
+                            "padding_fraction", "mean_batch"})
+        EXPECT_TRUE(j.contains(key)) << key;
+    EXPECT_EQ(j["policy"], "kmeans");
+    EXPECT_EQ(j["requests"], 12);
+    EXPECT_GT(j["throughput_rps"].get<double>(), 0.0);
+    EXPECT_LE(j["p50_ms"].get<double>(), j["p95_ms"].get<double>());
+
+    const Result all = run("serve-bench --preset tiny-lm --compare --rate 200" + common, dir);
+    ASSERT_EQ(all.code, 0) << all.err;
+    const auto arr = last_line_json(all.out);
+    ASSERT_TRUE(arr.is_array());
+    std::vector<std::string> policies;
+    for (const auto& r : arr) {
+        policies.push_back(r["policy"]);
+        EXPECT_EQ(r["requests"], 12) << r["policy"];
+        EXPECT_EQ(r["tokens"], j["tokens"]) << "the same seeded workload";
+    }
+    EXPECT_EQ(policies, (std::vector<std::string>{"fifo", "max-delay", "bucket", "kmeans", "continuous"}));
+
+    const Result h = run("history list --kind serve --db " + dir.file("h.db") + " --json", dir);
+    ASSERT_EQ(h.code, 0) << h.err;
+    const auto runs = last_line_json(h.out)["runs"];
+    ASSERT_EQ(runs.size(), 2u);
+    std::set<std::string> series;
+    for (const auto& r : runs) {
+        EXPECT_EQ(r["kind"], "serve");
+        const Result s = run("history show " + std::to_string(r["run_id"].get<long long>()) + " --db " + dir.file("h.db") + " --json", dir);
+        ASSERT_EQ(s.code, 0) << s.err;
+        const auto shown = last_line_json(s.out);  // kept: a range-for over a temporary's member dangles
+        for (const auto& x : shown["series"]) series.insert(x["name"].get<std::string>());
+    }
+    for (const char* name : {"serve/kmeans/throughput_rps", "serve/kmeans/queue", "serve/continuous/latency_p95_ms",
+                             "serve/fifo/padding"})
+        EXPECT_TRUE(series.count(name)) << name << " among " << series.size() << " series";
+
+    const Result bad = run("serve-bench --preset tiny-lm --policy kmeans --clusters 0" + common, dir);
+    EXPECT_NE(bad.code, 0);
+    EXPECT_NE(bad.err.find("clusters"), std::string::npos) << bad.err;
+    const Result preset = run("serve-bench --preset gpt-9" + common, dir);
+    EXPECT_NE(preset.code, 0);
+    EXPECT_NE(preset.err.find("unknown serving preset 'gpt-9'"), std::string::npos) << preset.err;
 }

@@ -21,7 +21,9 @@ int sample_length(const LengthDistribution& d, std::mt19937_64& rng) {
 }
 
 std::vector<Request> make_requests(const WorkloadSpec& spec, std::int64_t text_bytes, int max_total) {
-    std::mt19937_64 rng(spec.seed);
+    // Arrival times come from a stream of their own, so that the open and the closed loop of
+    // one seed send the same requests.
+    std::mt19937_64 rng(spec.seed), arrivals(spec.seed ^ 0x9e3779b97f4a7c15ull);
     std::vector<Request> out;
     out.reserve(std::size_t(spec.requests));
     double t = 0;
@@ -37,7 +39,7 @@ std::vector<Request> make_requests(const WorkloadSpec& spec, std::int64_t text_b
         const std::int64_t span = text_bytes - r.prompt_len - r.max_new - 1;
         r.text_at = span > 0 ? std::uniform_int_distribution<std::int64_t>(0, span)(rng) : 0;
         if (spec.rate > 0) {
-            t += std::exponential_distribution<double>(spec.rate)(rng);
+            t += std::exponential_distribution<double>(spec.rate)(arrivals);
             r.arrival_s = t;
         }
         out.push_back(r);

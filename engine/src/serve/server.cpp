@@ -245,12 +245,14 @@ private:
             step_rows_sum_ += double(running);
             ++steps_;
             ++run_.result.batch_sizes[std::size_t(running)];
+            auto at = pos.accessor<std::int64_t, 1>();
             for (std::int64_t i = 0; i < rows; ++i) {
                 auto& r = live[std::size_t(i)];
                 if (r && ++made[std::size_t(i)] == r->max_new) {
                     complete(*r);
                     r.reset();
                 }
+                if (!r) at[i] = 0;  // an empty row idles at position 0, inside its cache
             }
         }
     }
