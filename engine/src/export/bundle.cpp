@@ -12,6 +12,7 @@
 #include "export/source.h"
 #include "export/verify.h"
 #include "quant/qformat.h"
+#include "common/file_bytes.h"
 #include "sparq/engine/errors.h"
 
 namespace sparq::engine::exporter {
@@ -25,26 +26,9 @@ constexpr std::size_t kFixed = 16;                           // magic, version, 
 constexpr std::uint64_t kMaxFile = std::uint64_t(1) << 31;  // 2 GiB
 constexpr std::uint64_t kAlign = 64;                         // blobs start on 64-byte boundaries
 
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
-}
-
-std::uint32_t get_u32(const std::string& in, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= std::uint32_t(std::uint8_t(in[at + i])) << (8 * i);
-    return v;
-}
-
-std::uint32_t crc_of(const char* data, std::size_t n) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        const uInt chunk = uInt(std::min<std::size_t>(n, 1u << 30));
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-        data += chunk;
-        n -= chunk;
-    }
-    return std::uint32_t(crc);
-}
+using file_bytes::crc_of;
+using file_bytes::get_u32;
+using file_bytes::put_u32;
 
 std::string now_utc() {
     const std::time_t t = std::time(nullptr);

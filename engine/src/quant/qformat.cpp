@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/file_bytes.h"
 #include "sparq/engine/errors.h"
 
 namespace sparq::engine::quant {
@@ -20,26 +21,9 @@ constexpr char kMagic[8] = {'S', 'Q', 'I', 'N', 'T', '8', '\r', '\n'};
 constexpr std::size_t kFixed = 16;                       // magic, version, header length
 constexpr std::uint64_t kMaxFile = std::uint64_t(1) << 31;  // 2 GiB: far beyond any model here
 
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
-}
-
-std::uint32_t get_u32(const std::string& in, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= std::uint32_t(std::uint8_t(in[at + i])) << (8 * i);
-    return v;
-}
-
-std::uint32_t crc_of(const char* data, std::size_t n) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {  // zlib takes 32-bit lengths
-        const uInt chunk = uInt(std::min<std::size_t>(n, 1u << 30));
-        crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-        data += chunk;
-        n -= chunk;
-    }
-    return std::uint32_t(crc);
-}
+using file_bytes::crc_of;
+using file_bytes::get_u32;
+using file_bytes::put_u32;
 
 class Writer {
 public:
