@@ -305,7 +305,7 @@ TEST(Cli, ServeBenchPrintsTheContractKeysAndComparesEveryPolicy) {
         for (const auto& x : shown["series"]) series.insert(x["name"].get<std::string>());
     }
     for (const char* name : {"serve/kmeans/throughput_rps", "serve/kmeans/queue", "serve/continuous/latency_p95_ms",
-                             "serve/fifo/padding"})
+                             "serve/fifo/padding", "serve/kmeans/kv_cache_mb", "cpu/util"})
         EXPECT_TRUE(series.count(name)) << name << " among " << series.size() << " series";
 
     const Result bad = run("serve-bench --preset tiny-lm --policy kmeans --clusters 0" + common, dir);

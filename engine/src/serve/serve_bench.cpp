@@ -15,6 +15,7 @@
 #include "serve/tiny_lm.h"
 #include "sparq/engine/errors.h"
 #include "sparq/engine/serving.h"
+#include "sparq/profiler/process_sampler.h"
 #include "sparq/profiler/run_store.h"
 
 namespace sparq::engine {
@@ -342,6 +343,9 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
         for (const auto& m : report.messages) store->add_event(report.run_id, "info", "model", m);
     }
     const auto label = [](const std::string& p) { return p; };
+    // Process and per-core CPU utilization and memory beside the live serving series.
+    std::unique_ptr<profiler::ProcessSampler> cpu;
+    if (bus) cpu = std::make_unique<profiler::ProcessSampler>(*bus, report.run_id, 250);
     try {
         if (spec.route) {
             TinyLm edge =
@@ -368,6 +372,7 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
         if (store && report.run_id) store->finish_run(report.run_id, "failed", "{}", std::nullopt);
         throw;
     }
+    cpu.reset();  // its last sample before the run ends
     if (store && report.run_id) {
         nlohmann::json results = nlohmann::json::array();
         for (const auto& r : report.results) results.push_back(result_json(r));
