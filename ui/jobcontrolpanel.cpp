@@ -16,15 +16,15 @@ namespace sparq::ui {
 JobControlPanel::JobControlPanel(const QString& namePrefix, QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    auto* buttons = new QHBoxLayout;
+    buttons_ = new QHBoxLayout;
     start_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start"), this);
     start_->setObjectName(namePrefix + QStringLiteral("StartButton"));
     stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"), this);
     stop_->setObjectName(namePrefix + QStringLiteral("StopButton"));
-    buttons->addWidget(start_);
-    buttons->addWidget(stop_);
-    buttons->addStretch(1);
-    layout->addLayout(buttons);
+    buttons_->addWidget(start_);
+    buttons_->addWidget(stop_);
+    buttons_->addStretch(1);
+    layout->addLayout(buttons_);
 
     startError_ = new ErrorLabel(this);
     startError_->setObjectName(namePrefix + QStringLiteral("StartError"));
@@ -48,6 +48,10 @@ bool JobControlPanel::launch(const std::function<void()>& submit) {
     log_->clear();
     progress_->showBusy(tr("starting"));
     return true;
+}
+
+void JobControlPanel::addButton(QAbstractButton* button) {
+    buttons_->insertWidget(buttons_->count() - 1, button);  // before the stretch
 }
 
 void JobControlPanel::setJobState(bool anyRunning, bool ownRunning, bool canStart, const QString& startTip) {

@@ -10,6 +10,8 @@
 
 #include "sparq/engine/events.h"
 
+class QAbstractButton;
+class QHBoxLayout;
 class QPushButton;
 
 namespace sparq::ui {
@@ -31,6 +33,8 @@ public:
     /// Enables the buttons: Start when no job runs and `canStart` (its tooltip `startTip`, or
     /// why another job blocks it), Stop while the page's own job runs.
     void setJobState(bool anyRunning, bool ownRunning, bool canStart, const QString& startTip);
+    /// Adds a button of the page's own after Stop (the page enables it).
+    void addButton(QAbstractButton* button);
     /// Logs the job's start.
     void reportStarted(qint64 runId, const QString& device);
     /// Shows how the job ended in the bar and the log (a failure as a warning); `detail` is
@@ -44,6 +48,7 @@ public:
     JobLogView* log() const { return log_; }
 
 private:
+    QHBoxLayout* buttons_ = nullptr;
     QPushButton* start_ = nullptr;
     QPushButton* stop_ = nullptr;
     ErrorLabel* startError_ = nullptr;

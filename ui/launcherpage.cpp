@@ -394,7 +394,7 @@ void LauncherPage::revalidate() {
 void LauncherPage::updateButtons() {
     const bool running = workbench_->isRunning();
     start_->setEnabled(!running && isValid());
-    stop_->setEnabled(running);
+    stop_->setEnabled(workbench_->canStop());
     presets_->setEnabled(!running);
 }
 

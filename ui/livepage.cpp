@@ -45,9 +45,9 @@ LivePage::LivePage(Workbench* workbench, QWidget* parent)
     stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"), this);
     stop_->setObjectName(QStringLiteral("liveStopButton"));
     stop_->setToolTip(tr("Stop the running job (Ctrl+. or Esc)"));
-    stop_->setEnabled(workbench_->isRunning());
+    stop_->setEnabled(workbench_->canStop());
     connect(stop_, &QPushButton::clicked, workbench_, &Workbench::stop);
-    connect(workbench_, &Workbench::runningChanged, stop_, &QPushButton::setEnabled);
+    connect(workbench_, &Workbench::runningChanged, stop_, [this] { stop_->setEnabled(workbench_->canStop()); });
     header->addWidget(stop_);
     layout->addLayout(header);
 

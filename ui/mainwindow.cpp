@@ -29,6 +29,7 @@
 #include "profilepage.h"
 #include "quantizepage.h"
 #include "runtablemodel.h"
+#include "servingpage.h"
 #include "sparsitypage.h"
 #include "workbench.h"
 
@@ -64,6 +65,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
         {QT_TR_NOOP("Distill"), QStyle::SP_ArrowDown, "Ctrl+6"},
         {QT_TR_NOOP("Continual"), QStyle::SP_MediaSeekForward, "Ctrl+7"},
         {QT_TR_NOOP("Profile"), QStyle::SP_FileDialogInfoView, "Ctrl+8"},
+        {QT_TR_NOOP("Serving"), QStyle::SP_DriveNetIcon, "Ctrl+9"},
     };
     for (const Entry& e : entries) {
         auto* item = new QListWidgetItem(style()->standardIcon(e.icon), tr(e.name), nav_);
@@ -80,6 +82,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     distill_ = new DistillPage(workbench_, stack_);
     continual_ = new ContinualPage(workbench_, stack_);
     profile_ = new ProfilePage(workbench_, stack_);
+    serving_ = new ServingPage(workbench_, stack_);
     stack_->addWidget(launcher_);
     stack_->addWidget(live_);
     stack_->addWidget(history_);
@@ -88,6 +91,7 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     stack_->addWidget(distill_);
     stack_->addWidget(continual_);
     stack_->addWidget(profile_);
+    stack_->addWidget(serving_);
 
     auto* central = new QWidget(this);
     auto* layout = new QHBoxLayout(central);
@@ -141,6 +145,13 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
     for (auto kind : {Workbench::JobKind::Train, Workbench::JobKind::Quantize, Workbench::JobKind::Distill,
                       Workbench::JobKind::Continual})
         connect(workbench_->bridgeOf(kind), &JobBridge::alert, this, &MainWindow::onAlert);
+    JobBridge* serveBridge = workbench_->serveBridge();
+    // The benchmark's log lines are its progress (model training, then each policy's figures).
+    connect(serveBridge, &JobBridge::log, this, [this](const QString&, const QString& message) {
+        if (workbench_->isRunning() && workbench_->currentKind() == Workbench::JobKind::Serve)
+            jobLabel_->setText(tr("%1 · %2").arg(workbench_->currentJobName(), message));
+    });
+    connect(serveBridge, &JobBridge::finished, this, &MainWindow::onServeFinished);
     connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
     connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
     connect(sparsity_, &SparsityPage::alertRaised, this, [this](const QString& message) {
@@ -172,7 +183,7 @@ void MainWindow::createActions() {
     QMenu* job = menuBar()->addMenu(tr("&Job"));
     // Start runs the job of the page on show: the quantization form on the Quantize view, the
     // distillation form on the Distill view, the continual form on the Continual view, the
-    // launcher's job everywhere else.
+    // serving form's policy on the Serving view, the launcher's job everywhere else.
     startAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Start"), this, [this] {
         if (currentView() == QuantizeView)
             quantize_->startJob();
@@ -180,6 +191,8 @@ void MainWindow::createActions() {
             distill_->startJob();
         else if (currentView() == ContinualView)
             continual_->startJob();
+        else if (currentView() == ServingView)
+            serving_->runBench();
         else
             launcher_->startJob();
     });
@@ -192,7 +205,7 @@ void MainWindow::createActions() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const char* names[ViewCount] = {QT_TR_NOOP("&Launch"), QT_TR_NOOP("L&ive"), QT_TR_NOOP("&History"),
                                     QT_TR_NOOP("&Sparsity"), QT_TR_NOOP("&Quantize"), QT_TR_NOOP("&Distill"),
-                                    QT_TR_NOOP("&Continual"), QT_TR_NOOP("&Profile")};
+                                    QT_TR_NOOP("&Continual"), QT_TR_NOOP("&Profile"), QT_TR_NOOP("Ser&ving")};
     for (int v = 0; v < ViewCount; ++v) {
         QAction* a = view->addAction(tr(names[v]), this, [this, v] { showView(v); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(v + 1)));
@@ -212,7 +225,7 @@ void MainWindow::showView(int view) {
 }
 
 void MainWindow::onRunningChanged(bool running) {
-    stopAction_->setEnabled(running);
+    stopAction_->setEnabled(workbench_->canStop());
     startAction_->setEnabled(!running);
     if (!running) return;
     jobLabel_->setText(tr("Starting %1…").arg(workbench_->currentJobName()));
@@ -272,10 +285,25 @@ void MainWindow::onTechniqueFinished(const engine::TrainResult& r, const QString
     }
 }
 
+void MainWindow::onServeFinished(const engine::TrainResult& r) {
+    if (r.status == engine::JobStatus::Failed) {
+        jobLabel_->setText(tr("Idle · serving benchmark failed"));
+        statusBar()->showMessage(tr("The serving benchmark failed"));
+        showJobFailed(r.run_id, QString::fromStdString(r.error));
+        return;
+    }
+    jobLabel_->setText(tr("Idle · run %1 completed").arg(r.run_id));
+    statusBar()->showMessage(tr("Run %1 completed: %2; its results are in the Serving view")
+                                 .arg(r.run_id)
+                                 .arg(workbench_->currentJobName()));
+}
+
 void MainWindow::showJobFailed(qint64 runId, const QString& error) {
     // Not modal: a job ending must never hold up the event loop.
-    auto* box = new QMessageBox(QMessageBox::Critical, tr("Sparq — job failed"), tr("Run %1 failed.").arg(runId),
-                                QMessageBox::Ok, this);
+    // A serving benchmark that failed before it was recorded has no run id.
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Sparq — job failed"),
+                                runId > 0 ? tr("Run %1 failed.").arg(runId) : tr("The job failed."), QMessageBox::Ok,
+                                this);
     box->setInformativeText(error);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setModal(false);
@@ -322,9 +350,13 @@ void MainWindow::onFinished(const engine::TrainResult& r) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (workbench_->isRunning()) {
-        const auto answer = QMessageBox::question(
-            this, tr("Sparq"), tr("A job is running. Stop it and quit?"),
-            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        // A serving benchmark cannot be stopped: the workbench waits for it on the way out.
+        const QString question = workbench_->canStop()
+                                     ? tr("A job is running. Stop it and quit?")
+                                     : tr("A serving benchmark is running and cannot be stopped. Quit anyway? The "
+                                          "window closes now and Sparq exits once the benchmark has ended.");
+        const auto answer = QMessageBox::question(this, tr("Sparq"), question, QMessageBox::Yes | QMessageBox::No,
+                                                  QMessageBox::No);
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;

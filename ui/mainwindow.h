@@ -1,6 +1,6 @@
 #pragma once
 // MainWindow: navigation list of views (Launch, Live, History, Sparsity, Quantize, Distill,
-// Continual, Profile), the views in a stack, the job menu and shortcuts, and a status bar saying
+// Continual, Profile, Serving), the views in a stack, the job menu and shortcuts, and a status bar saying
 // what runs and on which device, with a badge counting the running job's fired alerts.
 #include <QMainWindow>
 #include <QStringList>
@@ -22,6 +22,7 @@ class LauncherPage;
 class LivePage;
 class ProfilePage;
 class QuantizePage;
+class ServingPage;
 class SparsityPage;
 class Workbench;
 
@@ -37,6 +38,7 @@ public:
         DistillView,
         ContinualView,
         ProfileView,
+        ServingView,
         ViewCount
     };
 
@@ -50,6 +52,7 @@ public:
     DistillPage* distillPage() const { return distill_; }
     ContinualPage* continualPage() const { return continual_; }
     ProfilePage* profilePage() const { return profile_; }
+    ServingPage* servingPage() const { return serving_; }
     /// The status bar's badge counting the running job's fired alerts (hidden while none fired);
     /// clicking it opens the Profile view.
     QToolButton* alertBadge() const { return alertBadge_; }
@@ -73,6 +76,8 @@ private:
     void onTechniqueProgress(const engine::JobProgress& p);
     void onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName);
     void onRunningChanged(bool running);
+    /// End of a serving benchmark.
+    void onServeFinished(const engine::TrainResult& r);
     void showJobFailed(qint64 runId, const QString& error);
     void onAlert(const engine::AlertReport& report);
 
@@ -87,6 +92,7 @@ private:
     DistillPage* distill_ = nullptr;
     ContinualPage* continual_ = nullptr;
     ProfilePage* profile_ = nullptr;
+    ServingPage* serving_ = nullptr;
     QToolButton* alertBadge_ = nullptr;
     int firedAlerts_ = 0;
     QStringList alertLines_;  // the running job's latest alerts, for the badge's tooltip

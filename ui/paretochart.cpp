@@ -2,28 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMouseEvent>
-#include <QToolTip>
 #include <QVBoxLayout>
-#include <qcustomplot.h>
 
-#include "plotframe.h"
-#include "sparq/profiler/compare.h"
+#include "paretoplot.h"
 
 namespace sparq::ui {
-namespace {
-
-constexpr int kMaxFrontLabels = 25;
-
-const QColor kFrontColor(214, 39, 40);
-
-}  // namespace
 
 ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -52,40 +40,13 @@ ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
     captionLabel_->setWordWrap(true);
     layout->addWidget(captionLabel_);
 
-    plot_ = new QCustomPlot(this);
+    plot_ = new ParetoPlot(tr("Trade-off between two measures"), tr("runs"), this);
     plot_->setObjectName(QStringLiteral("paretoChart"));
-    frameChart(plot_, tr("Trade-off between two measures"));
-    plot_->setMinimumSize(320, 240);
-    plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    cloud_ = plot_->addGraph();
-    cloud_->setName(tr("runs"));
-    cloud_->setLineStyle(QCPGraph::lsNone);
-    cloud_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(31, 119, 180), 1.2),
-                                            QBrush(QColor(31, 119, 180, 60)), 7));
-    frontier_ = plot_->addGraph();
-    frontier_->setName(tr("Pareto frontier"));
-    frontier_->setPen(QPen(kFrontColor, 2.0));
-    frontier_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(kFrontColor), QBrush(kFrontColor), 8));
-    // The legend goes under the chart, where it never hides a point of the frontier.
-    plot_->legend->setVisible(true);
-    plot_->axisRect()->insetLayout()->take(plot_->legend);
-    auto* legendRow = new QCPLayoutGrid;
-    plot_->plotLayout()->addElement(plot_->plotLayout()->rowCount(), 0, legendRow);
-    plot_->plotLayout()->setRowStretchFactor(plot_->plotLayout()->rowCount() - 1, 0.001);
-    legendRow->addElement(0, 0, plot_->legend);
-    legendRow->addElement(0, 1, new QCPLayoutElement(plot_));  // takes the rest of the row
-    legendRow->setColumnStretchFactor(0, 0.001);
-    legendRow->setMargins(QMargins(plot_->axisRect()->margins().left(), 0, 0, 0));
-    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    plot_->legend->setBorderPen(Qt::NoPen);
-    placeholder_ = addPlaceholder(plot_);
-    plot_->setMouseTracking(true);
     layout->addWidget(plot_, 1);
 
     connect(xCombo_, qOverload<int>(&QComboBox::activated), this, [this] { fieldChosen(xCombo_, xHigher_); });
     connect(yCombo_, qOverload<int>(&QComboBox::activated), this, [this] { fieldChosen(yCombo_, yHigher_); });
     for (QCheckBox* c : {xHigher_, yHigher_}) connect(c, &QCheckBox::toggled, this, &ParetoChart::redraw);
-    connect(plot_, &QCustomPlot::mouseMove, this, &ParetoChart::showToolTip);
 
     fillCombos();
     redraw();
@@ -177,112 +138,38 @@ void ParetoChart::setHigherIsBetter(bool x, bool y) {
     redraw();
 }
 
+QCustomPlot* ParetoChart::plot() const { return plot_; }
+
 void ParetoChart::redraw() {
     const QString xId = xCombo_->currentData().toString(), yId = yCombo_->currentData().toString();
-    points_.clear();
+    std::vector<ParetoPlot::Point> points;
     plotted_.clear();
-    front_.clear();
     for (std::size_t i = 0; i < runs_.size() && numbers_; ++i) {
         const auto it = numbers_->find(runs_[i].id);
         static const RunNumbers kNone;
         const RunNumbers& n = it == numbers_->end() ? kNone : it->second;
         const auto x = fieldValue(xId, runs_[i].accuracy, n), y = fieldValue(yId, runs_[i].accuracy, n);
         if (!x || !y || !std::isfinite(*x) || !std::isfinite(*y)) continue;
-        points_.push_back({i, *x, *y});
+        const Run& r = runs_[i];
+        points.push_back({*x, *y, tr("Run %1").arg(r.id), tr("Run %1 · %2").arg(r.id).arg(r.name)});
         plotted_.push_back(runs_[i].id);
     }
-
-    std::vector<profiler::ParetoPoint> pts;
-    for (const Point& p : points_) pts.push_back({p.x, p.y});
-    std::vector<std::size_t> front = profiler::pareto_front(pts, xHigher_->isChecked(), yHigher_->isChecked());
-    std::sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) {
-        return std::tie(points_[a].x, points_[a].y) < std::tie(points_[b].x, points_[b].y);
-    });
-
-    QVector<double> cx, cy, fx, fy;
-    for (const Point& p : points_) {
-        cx.append(p.x);
-        cy.append(p.y);
-    }
-    for (std::size_t k = 0; k < front.size(); ++k) {
-        const Point& p = points_[front[k]];
-        fx.append(p.x);
-        fy.append(p.y);
-        front_.push_back(runs_[p.run].id);
-    }
-    cloud_->setData(cx, cy);
-    // Ordered by x (not key-sorted), so the line walks the frontier in order.
-    frontier_->setData(fx, fy, true);
 
     const auto labelOf = [&](const QString& id) {
         const auto f = std::find_if(fields_.begin(), fields_.end(), [&](const RunField& rf) { return rf.id == id; });
         return f == fields_.end() ? id : f->label;
     };
-    const auto arrow = [](bool up) { return up ? QStringLiteral(" ↑") : QStringLiteral(" ↓"); };
-    plot_->xAxis->setLabel(labelOf(xId) + arrow(xHigher_->isChecked()));
-    plot_->yAxis->setLabel(labelOf(yId) + arrow(yHigher_->isChecked()));
+    const std::size_t plotted = points.size();
+    plot_->setPoints(std::move(points), {labelOf(xId), xHigher_->isChecked()}, {labelOf(yId), yHigher_->isChecked()},
+                     runs_.empty() ? tr("No runs to compare: select runs, or widen the filter")
+                                   : tr("No run has both %1 and %2").arg(labelOf(xId), labelOf(yId)));
+    front_.clear();
+    for (std::size_t k : plot_->front()) front_.push_back(plotted_[k]);
 
     QString caption = caption_;
-    if (!points_.empty())
-        caption += tr(" — %1 plotted, %2 on the frontier").arg(points_.size()).arg(front.size());
-    if (points_.size() < runs_.size())
-        caption += tr("; %1 without both values left out").arg(runs_.size() - points_.size());
+    if (plotted > 0) caption += tr(" — %1 plotted, %2 on the frontier").arg(plotted).arg(front_.size());
+    if (plotted < runs_.size()) caption += tr("; %1 without both values left out").arg(runs_.size() - plotted);
     captionLabel_->setText(caption);
-
-    if (!points_.empty()) {
-        plot_->rescaleAxes();
-        for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
-            const QCPRange r = axis->range();
-            const double pad = r.size() > 0 ? r.size() * 0.08 : std::max(1e-3, std::abs(r.center()) * 0.05);
-            axis->setRange(r.lower - pad, r.upper + pad);
-        }
-    }
-    // The frontier's runs are named next to their points, on the side with room.
-    plot_->clearItems();
-    placeholder_ = addPlaceholder(plot_);
-    placeholder_->setText(runs_.empty()    ? tr("No runs to compare: select runs, or widen the filter")
-                          : points_.empty() ? tr("No run has both %1 and %2").arg(labelOf(xId), labelOf(yId))
-                                            : QString());
-    if (int(front.size()) <= kMaxFrontLabels) {
-        const double middle = plot_->xAxis->range().center();
-        for (std::size_t k : front) {
-            const Point& p = points_[k];
-            const bool right = p.x <= middle;
-            auto* label = new QCPItemText(plot_);
-            label->position->setCoords(p.x, p.y);
-            label->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
-            label->setPadding(right ? QMargins(6, 0, 0, 4) : QMargins(0, 0, 6, 4));
-            label->setColor(kFrontColor.darker(130));
-            label->setText(tr("Run %1").arg(runs_[p.run].id));
-            label->setClipToAxisRect(true);
-        }
-    }
-    plot_->replot(QCustomPlot::rpQueuedReplot);
-}
-
-void ParetoChart::showToolTip(QMouseEvent* event) {
-    const QPointF pos = event->position();
-    double best = 10.0;  // pixels
-    const Point* hit = nullptr;
-    for (const Point& p : points_) {
-        const double dx = plot_->xAxis->coordToPixel(p.x) - pos.x(), dy = plot_->yAxis->coordToPixel(p.y) - pos.y();
-        const double d = std::hypot(dx, dy);
-        if (d < best) {
-            best = d;
-            hit = &p;
-        }
-    }
-    if (!hit) {
-        QToolTip::hideText();
-        return;
-    }
-    const Run& r = runs_[hit->run];
-    QToolTip::showText(event->globalPosition().toPoint(),
-                       tr("Run %1 · %2\n%3: %4\n%5: %6")
-                           .arg(r.id)
-                           .arg(r.name, xCombo_->currentText(), QString::number(hit->x, 'g', 5), yCombo_->currentText(),
-                                QString::number(hit->y, 'g', 5)),
-                       plot_);
 }
 
 }  // namespace sparq::ui

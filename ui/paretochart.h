@@ -1,9 +1,9 @@
 #pragma once
 // ParetoChart: the runs as points over any two measures — accuracy, latency, size, active
-// parameters, or any numeric summary field — with the frontier (profiler::pareto_front: no
-// other run is at least as good on both and better on one) drawn as a line through its runs.
-// Each axis says whether higher or lower is better; the named measures know, the user can
-// flip it. Hovering a point names its run.
+// parameters, or any numeric summary field — with the frontier (no other run is at least as
+// good on both and better on one) drawn as a line through its runs (ParetoPlot). Each axis
+// says whether higher or lower is better; the named measures know, the user can flip it.
+// Hovering a point names its run.
 #include <optional>
 #include <vector>
 
@@ -14,12 +14,11 @@
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
-class QCPGraph;
-class QCPItemText;
 class QLabel;
-class QMouseEvent;
 
 namespace sparq::ui {
+
+class ParetoPlot;
 
 class ParetoChart : public QWidget {
     Q_OBJECT
@@ -39,7 +38,7 @@ public:
     const std::vector<profiler::RunId>& plottedRuns() const { return plotted_; }
     const std::vector<profiler::RunId>& frontRuns() const { return front_; }
 
-    QCustomPlot* plot() const { return plot_; }
+    QCustomPlot* plot() const;
     QComboBox* xCombo() const { return xCombo_; }
     QComboBox* yCombo() const { return yCombo_; }
     QCheckBox* xHigherCheck() const { return xHigher_; }
@@ -51,19 +50,13 @@ private:
         QString name;
         std::optional<double> accuracy;
     };
-    struct Point {
-        std::size_t run;  // index in runs_
-        double x, y;
-    };
     void fillCombos();
     void fieldChosen(QComboBox* combo, QCheckBox* higher);
     void redraw();
-    void showToolTip(QMouseEvent* event);
 
     std::vector<Run> runs_;
     SharedRunNumbers numbers_;
     std::vector<RunField> fields_;
-    std::vector<Point> points_;
     std::vector<profiler::RunId> plotted_;
     std::vector<profiler::RunId> front_;
     QString caption_;
@@ -73,10 +66,7 @@ private:
     QCheckBox* xHigher_ = nullptr;
     QCheckBox* yHigher_ = nullptr;
     QLabel* captionLabel_ = nullptr;
-    QCustomPlot* plot_ = nullptr;
-    QCPGraph* cloud_ = nullptr;
-    QCPGraph* frontier_ = nullptr;
-    QCPItemText* placeholder_ = nullptr;
+    ParetoPlot* plot_ = nullptr;
 };
 
 }  // namespace sparq::ui

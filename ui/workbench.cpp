@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include <QMetaObject>
+
 #include "jobbridge.h"
 #include "sparq/engine/errors.h"
 
@@ -12,6 +14,7 @@ Workbench::Workbench(Options options, QObject* parent)
     if (options_.dbPath.empty()) options_.dbPath = profiler::default_db_path();
     if (options_.workspaceRoot.empty()) options_.workspaceRoot = profiler::default_workspace_root();
 
+    qRegisterMetaType<engine::ServeBenchReport>();
     bus_ = std::make_unique<profiler::MetricBus>();
     for (Lane& lane : lanes_) lane.bridge = std::make_unique<JobBridge>();
     openHistory();
@@ -57,14 +60,19 @@ void Workbench::reopenHistory() {
 }
 
 Workbench::~Workbench() {
+    if (serveThread_.joinable()) serveThread_.join();
     engine_.reset();
     if (store_) store_->detach();
 }
 
-template <typename Spec, typename Submit>
-void Workbench::launch(JobKind kind, Spec spec, Spec& current, Submit submit) {
+void Workbench::checkCanStart() const {
     if (running_) throw engine::ConfigError("a job is already running; stop it first");
     if (!engine_) throw engine::ConfigError("no history is open at " + options_.dbPath + "; start a new one in the History view");
+}
+
+template <typename Spec, typename Submit>
+void Workbench::launch(JobKind kind, Spec spec, Spec& current, Submit submit) {
+    checkCanStart();
     if (spec.data_dir.empty()) spec.data_dir = options_.dataDir;
     engine::validate(spec);
     Lane& lane = lanes_[std::size_t(kind)];
@@ -96,6 +104,42 @@ void Workbench::startContinual(engine::ContinualSpec spec) {
            [this](const engine::ContinualSpec& s, JobBridge& sink) { return engine_->submit_continual(s, sink); });
 }
 
+void Workbench::startServe(engine::ServeBenchSpec spec) {
+    checkCanStart();
+    if (spec.db.empty()) spec.db = options_.dbPath;
+    engine::validate(spec);
+    Lane& lane = lanes_[std::size_t(JobKind::Serve)];
+    lane.runId = 0;
+    serveSpec_ = spec;
+    kind_ = JobKind::Serve;
+    running_ = true;
+    JobBridge* bridge = lane.bridge.get();
+    serveThread_ = std::thread([this, spec = std::move(spec), bridge] {
+        engine::ServeBenchReport report;
+        engine::TrainResult end;
+        end.status = engine::JobStatus::Completed;
+        try {
+            report = engine::serve_bench(spec, bus_.get(), store_.get(),
+                                         [bridge](const std::string& line) { bridge->on_log("info", line); });
+            end.run_id = report.run_id;
+        } catch (const std::exception& e) {
+            end.status = engine::JobStatus::Failed;
+            end.error = e.what();
+        }
+        // Back on the UI thread: dropped when the workbench is being destroyed (it joins this
+        // thread first, so nothing here outlives it).
+        QMetaObject::invokeMethod(
+            this,
+            [this, report = std::move(report), end, bridge] {
+                serveThread_.join();
+                if (end.status == engine::JobStatus::Completed) emit served(report);
+                bridge->on_finished(end);
+            },
+            Qt::QueuedConnection);
+    });
+    emit runningChanged(true);
+}
+
 namespace {
 
 template <typename Spec>
@@ -113,6 +157,8 @@ QString validationErrorOf(const Spec& spec) {
 QString Workbench::validationError(const engine::DistillSpec& spec) { return validationErrorOf(spec); }
 
 QString Workbench::validationError(const engine::ContinualSpec& spec) { return validationErrorOf(spec); }
+
+QString Workbench::validationError(const engine::ServeBenchSpec& spec) { return validationErrorOf(spec); }
 
 QString Workbench::currentJobName() const {
     switch (kind_) {
@@ -138,12 +184,18 @@ QString Workbench::currentJobName() const {
         if (!c.name.empty()) return QString::fromStdString(c.name);
         return QStringLiteral("%1 fashion x%2 ewc").arg(QString::fromStdString(c.scenario)).arg(c.tasks);
     }
+    case JobKind::Serve: {
+        const engine::ServeBenchSpec& s = serveSpec_;
+        if (s.compare.size() > 1) return QStringLiteral("serve-bench of %1 policies").arg(s.compare.size());
+        return QStringLiteral("serve-bench %1")
+            .arg(QString::fromStdString(s.compare.empty() ? s.batching.policy : s.compare.front()));
+    }
     }
     return {};
 }
 
 void Workbench::stop() {
-    if (running_ && job_.valid()) job_.cancel();
+    if (canStop() && job_.valid()) job_.cancel();
 }
 
 }  // namespace sparq::ui

@@ -2,14 +2,16 @@
 // Workbench: the GUI's core objects in one place. It owns the metric bus, the run history
 // (opened once, at start-up) and the engine, plus the JobBridges through which the job it
 // runs reports back (one per kind of job: training, quantization, distillation, continual
-// learning). It runs one job at a time. Pages get it by pointer; it is not a widget.
+// learning, serving). It runs one job at a time. Pages get it by pointer; it is not a widget.
 #include <array>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <QObject>
 #include <QString>
 
+#include "engineserving.h"
 #include "sparq/engine/continual.h"
 #include "sparq/engine/distill.h"
 #include "sparq/engine/engine.h"
@@ -18,6 +20,8 @@
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 
+Q_DECLARE_METATYPE(sparq::engine::ServeBenchReport)
+
 namespace sparq::ui {
 
 class JobBridge;
@@ -25,7 +29,7 @@ class JobBridge;
 class Workbench : public QObject {
     Q_OBJECT
 public:
-    enum class JobKind { Train, Quantize, Distill, Continual };
+    enum class JobKind { Train, Quantize, Distill, Continual, Serve };
 
     struct Options {
         std::string dbPath;         // history database; empty = profiler::default_db_path()
@@ -35,10 +39,13 @@ public:
 
     /// Opens the history (throws profiler::StoreError) and creates the engine.
     explicit Workbench(Options options, QObject* parent = nullptr);
-    ~Workbench() override;  // cancels and joins a running job
+    ~Workbench() override;  // cancels and joins a running job (waits for a serving benchmark)
 
     profiler::MetricBus& bus() { return *bus_; }
+    /// The history; only while hasHistory().
     profiler::RunStore& store() { return *store_; }
+    /// False when the history could not be opened (jobs are refused until reopenHistory()).
+    bool hasHistory() const { return bool(store_); }
     engine::Engine& engine() { return *engine_; }
     /// Reports of training jobs.
     JobBridge* bridge() const { return bridgeOf(JobKind::Train); }
@@ -48,6 +55,8 @@ public:
     JobBridge* distillBridge() const { return bridgeOf(JobKind::Distill); }
     /// Reports of continual-learning jobs.
     JobBridge* continualBridge() const { return bridgeOf(JobKind::Continual); }
+    /// Reports of serving benchmarks: log lines (model training progress among them) and the end.
+    JobBridge* serveBridge() const { return bridgeOf(JobKind::Serve); }
     JobBridge* bridgeOf(JobKind kind) const { return lanes_[std::size_t(kind)].bridge.get(); }
 
     const std::string& dbPath() const { return options_.dbPath; }
@@ -68,12 +77,24 @@ public:
     /// Submits a continual-learning job; reports arrive through continualBridge(). Fills in
     /// the data folder like start(). Throws engine::ConfigError when it cannot be submitted.
     void startContinual(engine::ContinualSpec spec);
+    /// Runs a serving benchmark (engine::serve_bench: one policy, or each of spec.compare in turn)
+    /// on a thread of its own, publishing its live series on the bus and recording it in the
+    /// history. Reports arrive through serveBridge(): log lines, then finished() with the run id
+    /// and the status (failed, with the error, when the engine threw); served() brings the report
+    /// just before finished(). Fills in the history's path when the spec names none, so the model
+    /// cache defaults to models/ beside it. The engine offers no way to stop a benchmark: it runs
+    /// to its end (canStop() is false meanwhile). Throws engine::ConfigError when it cannot start.
+    void startServe(engine::ServeBenchSpec spec);
     /// The engine's objection to a spec (engine::validate), or an empty string when it would
     /// be accepted.
     static QString validationError(const engine::DistillSpec& spec);
     static QString validationError(const engine::ContinualSpec& spec);
-    /// Asks the running job to stop (it ends as cancelled within a batch).
+    static QString validationError(const engine::ServeBenchSpec& spec);
+    /// Asks the running job to stop (it ends as cancelled within a batch). A serving benchmark
+    /// cannot be stopped and is left running.
     void stop();
+    /// True while a job runs that stop() can stop (any job but a serving benchmark).
+    bool canStop() const { return running_ && kind_ != JobKind::Serve; }
     /// Opens the history at dbPath() again, with a new engine on it: after a damaged file was
     /// moved aside, this starts a new history there. Refused (engine::ConfigError) while a job
     /// runs; throws profiler::StoreError when the file cannot be opened, and jobs are then
@@ -101,16 +122,24 @@ public:
     const engine::ContinualSpec& currentContinualSpec() const { return continualSpec_; }
     /// Run id of the running (or last) continual-learning job; 0 before its start is reported.
     qint64 currentContinualRun() const { return runOf(JobKind::Continual); }
+    /// The spec of the running (or last) serving benchmark.
+    const engine::ServeBenchSpec& currentServeSpec() const { return serveSpec_; }
+    /// Run id of the last serving benchmark; 0 while it runs (the history's id comes with its end).
+    qint64 currentServeRun() const { return runOf(JobKind::Serve); }
     /// Run id of the running (or last) job of a kind; 0 before its start is reported.
     qint64 runOf(JobKind kind) const { return lanes_[std::size_t(kind)].runId; }
     /// What the running (or last) job is, for a status line: "mlp-fashion",
-    /// "mlp-fashion int8 qat", "student-fashion from cnn-fashion", "permuted fashion x10 ewc".
+    /// "mlp-fashion int8 qat", "student-fashion from cnn-fashion", "permuted fashion x10 ewc",
+    /// "serve-bench kmeans", "serve-bench of 5 policies".
     QString currentJobName() const;
 
 signals:
     void runningChanged(bool running);
     /// reopenHistory() put a new history in place.
     void historyReopened();
+    /// A serving benchmark ended with this report (its results, one per policy); serveBridge()'s
+    /// finished() follows.
+    void served(const sparq::engine::ServeBenchReport& report);
 
 private:
     // Each kind of job reports through its own bridge and keeps its last run id.
@@ -118,7 +147,7 @@ private:
         std::unique_ptr<JobBridge> bridge;
         qint64 runId = 0;
     };
-    static constexpr std::size_t kKinds = 4;
+    static constexpr std::size_t kKinds = 5;
 
     /// Checks and submits a job of `kind` (`submit` hands it to the engine), keeping its
     /// spec in `current` before runningChanged goes out.
@@ -127,6 +156,8 @@ private:
     void openHistory();
     template <typename Spec, typename Submit>
     void launch(JobKind kind, Spec spec, Spec& current, Submit submit);
+    /// Throws engine::ConfigError when no job can start now (one runs, or no history is open).
+    void checkCanStart() const;
 
     Options options_;
     QString device_;
@@ -143,6 +174,10 @@ private:
     engine::QuantizeSpec quantizeSpec_;
     engine::DistillSpec distillSpec_;
     engine::ContinualSpec continualSpec_;
+    engine::ServeBenchSpec serveSpec_;
+    // serve_bench runs here, to its end; joined when it reports back, or by the destructor before
+    // the bus and the history it writes to are gone.
+    std::thread serveThread_;
     bool running_ = false;
 };
 
