@@ -169,6 +169,24 @@ TEST(Server, EqualRequestsWasteNoSlotsInStaticBatches) {
     }
 }
 
+// Four clients and batches of eight: a fixed-size FIFO must not wait for a batch that can
+// never fill.
+TEST(Server, FifoWithFewerClientsThanItsBatchDoesNotWaitForEver) {
+    torch::NoGradGuard no_grad;
+    TinyLm m = small_model();
+    const std::string text = text_of(4000);
+    WorkloadSpec w;
+    w.requests = 10;
+    w.prompt = {"fixed", 8, 1, 1, 64};
+    w.output = {"fixed", 4, 1, 1, 64};
+    ServerConfig c = config("fifo");
+    c.batching.max_batch = 8;
+    c.concurrency = 4;
+    const ServerRun run = run_server(m, text, make_requests(w, std::int64_t(text.size()), 64), c);
+    EXPECT_EQ(run.result.requests, 10);
+    EXPECT_LE(run.result.mean_batch, 4.0);
+}
+
 TEST(Server, RequestQualityScoresTheTrueContinuation) {
     TinyLm m = small_model();
     const std::string text = text_of(1000);

@@ -98,7 +98,10 @@ private:
         requests_[i].arrival_s = at;
         pending_.push_back(i);
     }
-    bool more() const { return !pending_.empty() || next_unsent_ < requests_.size(); }
+    // Whether anything can still arrive while the policy waits: requests already sent (open
+    // loop: every one not yet arrived). In a closed loop nothing else can come while no batch
+    // runs, so a fixed-size FIFO with fewer clients than its batch does not wait for ever.
+    bool more() const { return !pending_.empty(); }
 
     // Moves the requests whose time has come into the queue.
     void admit(BatchPolicy* policy) {
