@@ -436,8 +436,14 @@ void ProfilePage::updateOps() {
     const double total = timeline_.totalSelfMs(t0, t1);
     const QString where = range ? tr("%1 – %2 s (%3 s)").arg(seconds(t0), seconds(t1), seconds(t1 - t0))
                                 : live_ && liveRunning_ ? tr("the whole run so far") : tr("the whole run");
-    rangeCaption_->setText(tr("<b>Top operators</b> of %1: %2 ms self time%3")
-                               .arg(where, QString::number(total, 'f', 1),
+    // The job profiler records operators for a slice of each period: the counts are those
+    // observed, and the caption says which share of the time that was.
+    const double coverage = timeline_.opsCoverageAt(std::min(t1, timeline_.lastTime()));
+    const QString sampled = coverage >= 0 && coverage < 0.995
+                                ? tr(" (recorded %1% of the time)").arg(QString::number(100 * coverage, 'f', 0))
+                                : QString();
+    rangeCaption_->setText(tr("<b>Top operators</b> of %1: %2 ms self time%3%4")
+                               .arg(where, QString::number(total, 'f', 1), sampled,
                                     range ? QString() : tr(". Shift+drag on a chart to pick a range.")));
 }
 

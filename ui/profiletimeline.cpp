@@ -159,6 +159,11 @@ bool ProfileTimeline::addPoints(const std::string& name, const std::vector<Timed
         if (!ordered) std::stable_sort(to.begin(), to.end(), [](const TimedPoint& a, const TimedPoint& b) { return a.t < b.t; });
         return false;
     }
+    if (name == "ops/coverage") {
+        if (reset) opsCoverage_.clear();
+        opsCoverage_.insert(opsCoverage_.end(), points.begin(), points.end());
+        return false;
+    }
     if (!isStageSeries(name)) return false;
     bool changed = false;
     if (reset) {
@@ -169,6 +174,12 @@ bool ProfileTimeline::addPoints(const std::string& name, const std::vector<Timed
     }
     for (const TimedPoint& p : points) markers_.push_back(stageMarker(name, p.t, p.v));
     return changed || !points.empty();
+}
+
+double ProfileTimeline::opsCoverageAt(double t) const {
+    if (opsCoverage_.empty()) return -1.0;
+    // Before its first point the first value stands: the share over the first period.
+    return t < opsCoverage_.front().t ? opsCoverage_.front().v : valueAtOrBefore(opsCoverage_, t);
 }
 
 void ProfileTimeline::addAlert(const TimelineAlert& alert) {

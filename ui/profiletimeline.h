@@ -120,10 +120,15 @@ public:
     std::vector<OpShare> topOperators(double t0, double t1, std::size_t limit = 0) const;
     /// Self time of every operator in [t0, t1], in ms.
     double totalSelfMs(double t0, double t1) const;
+    /// Share of the job's time, up to `t`, during which operators were recorded (the
+    /// ops/coverage series; the job profiler records a slice of each period). Negative when
+    /// the run has no such series (recorded in full, or before windows existed).
+    double opsCoverageAt(double t) const;
 
 private:
     ProfilerStatus status_;
     std::map<std::string, OpCounters> ops_;
+    std::vector<TimedPoint> opsCoverage_;
     std::vector<TimelineMarker> markers_;
     std::vector<TimelineAlert> alerts_;
     double last_ = 0.0;

@@ -50,6 +50,7 @@ void Workbench::openHistory() {
     engineOptions.bus = bus_.get();
     engineOptions.store = store_.get();
     engineOptions.workspace_root = options_.workspaceRoot;
+    engineOptions.profile.ops_window = options_.opsWindow;
     engine_ = std::make_unique<engine::Engine>(engineOptions);
 }
 

@@ -35,6 +35,7 @@ public:
         std::string dbPath;         // history database; empty = profiler::default_db_path()
         std::string dataDir;        // Fashion-MNIST folder for jobs; empty = engine default
         std::string workspaceRoot;  // checkpoints; empty = profiler::default_workspace_root()
+        double opsWindow = 0.2;     // share of each profiler period with operators recorded (1 = all)
     };
 
     /// Opens the history (throws profiler::StoreError) and creates the engine.

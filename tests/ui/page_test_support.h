@@ -87,8 +87,8 @@ private:
 /// A workbench whose history and workspace live in a temporary folder, removed afterwards;
 /// its jobs read images from `dataDir` (empty: the engine's default).
 struct ScratchWorkbench {
-    explicit ScratchWorkbench(const std::string& dataDir = "")
-        : wb({tmp.filePath("history.db").toStdString(), dataDir, tmp.filePath("runs").toStdString()}) {}
+    explicit ScratchWorkbench(const std::string& dataDir = "", double opsWindow = 0.2)
+        : wb({tmp.filePath("history.db").toStdString(), dataDir, tmp.filePath("runs").toStdString(), opsWindow}) {}
     QTemporaryDir tmp;
     ui::Workbench wb;
 };
