@@ -276,8 +276,10 @@ ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, 
     return mix;
 }
 
-std::string default_cache_dir(const std::string& db) {
-    const std::string path = db.empty() ? profiler::default_db_path() : db;
+// The spec's cache folder, or models/ beside its history database.
+std::string cache_dir_of(const ServeBenchSpec& spec) {
+    if (!spec.cache_dir.empty()) return spec.cache_dir;
+    const std::string path = spec.db.empty() ? profiler::default_db_path() : spec.db;
     return (fs::path(path).parent_path() / "models").string();
 }
 
@@ -314,7 +316,7 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
     at::set_num_threads(spec.threads);
     ServeBenchReport report;
     const Corpus corpus = load_corpus(spec.model.text_dir, spec.model.holdout);
-    const std::string cache_dir = spec.cache_dir.empty() ? default_cache_dir(spec.db) : spec.cache_dir;
+    const std::string cache_dir = cache_dir_of(spec);
     TinyLm model = obtain_model(spec.model, spec.checkpoint, cache_dir, corpus, log, report.messages, &report.checkpoint);
     report.train_heldout_loss = evaluate_lm(model, corpus.heldout, spec.model.context, 0, 32).loss;
 
@@ -342,7 +344,6 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
         report.run_id = store->create_run(nr);
         for (const auto& m : report.messages) store->add_event(report.run_id, "info", "model", m);
     }
-    const auto label = [](const std::string& p) { return p; };
     // Process and per-core CPU utilization and memory beside the live serving series.
     std::unique_ptr<profiler::ProcessSampler> cpu;
     if (bus) cpu = std::make_unique<profiler::ProcessSampler>(*bus, report.run_id, 250);
@@ -356,7 +357,7 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
                 if (log) log("serving " + std::to_string(requests.size()) + " requests with " + policy);
                 ServerRun r = run_server(model, corpus.heldout, requests,
                                          server_config(spec, policy, spec.workload.concurrency),
-                                         LiveOut{bus, report.run_id, label(policy)});
+                                         LiveOut{bus, report.run_id, policy});
                 if (log) {
                     char line[240];
                     std::snprintf(line, sizeof line,
@@ -395,7 +396,7 @@ std::vector<AttentionProbe> probe_attention(const ServeBenchSpec& spec, int inpu
     const Corpus corpus = load_corpus(spec.model.text_dir, spec.model.holdout);
     std::vector<std::string> messages;
     TinyLm model = obtain_model(spec.model, spec.checkpoint,
-                                spec.cache_dir.empty() ? default_cache_dir(spec.db) : spec.cache_dir, corpus, log,
+                                cache_dir_of(spec), corpus, log,
                                 messages, nullptr);
     check(std::int64_t(corpus.heldout.size()) > input_length + 1,
           "input length: longer than the held-out text (" + std::to_string(corpus.heldout.size()) + " bytes)");

@@ -45,8 +45,9 @@ public:
     void publish(Id id, double value) {
         if (producer_) producer_->publish(out_.run, ids_[std::size_t(id)], step_++, value);
     }
-    bool due(double now) {
-        if (!producer_ || now < next_) return false;
+    /// Whether a round of figures is due now (`force`: at the end, whatever the time).
+    bool due(double now, bool force) {
+        if (!producer_ || (!force && now < next_)) return false;
         next_ = now + 0.25;
         return true;
     }
@@ -151,7 +152,7 @@ private:
 
     void publish_live(bool force) {
         const double t = now();
-        if (!live_.due(force ? std::numeric_limits<double>::infinity() : t) && !force) return;
+        if (!live_.due(t, force)) return;
         std::vector<double> recent(recent_.begin(), recent_.end());
         live_.publish(Live::P50, percentile(recent, 50));
         live_.publish(Live::P95, percentile(recent, 95));
