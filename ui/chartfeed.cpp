@@ -90,33 +90,7 @@ int ChartFeed::slot_of(profiler::SeriesId id) {
 void ChartFeed::switch_to(profiler::RunId run) {
     run_ = run;
     have_t0_ = false;
-    for (auto& w : windows_) {
-        w.points.clear();
-        w.pending.clear();
-        w.reset = true;
-        w.stride = 1;
-        w.skipped = 0;
-    }
-}
-
-void ChartFeed::add(Window& w, Point p) {
-    if (w.skipped + 1 < w.stride) {
-        ++w.skipped;
-        return;
-    }
-    w.skipped = 0;
-    if (w.points.size() >= capacity_) {
-        // Halve: keep every other point, and from now on keep one sample in twice as many.
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < w.points.size(); i += 2) w.points[kept++] = w.points[i];
-        w.points.resize(kept);
-        w.stride *= 2;
-        // What was drawn no longer matches the window: redraw it whole on the next take().
-        w.pending = w.points;
-        w.reset = true;
-    }
-    w.points.push_back(p);
-    w.pending.push_back(p);
+    for (auto& w : windows_) w.clear(true);
 }
 
 void ChartFeed::on_samples(const profiler::Sample* samples, std::size_t count) {
@@ -133,7 +107,7 @@ void ChartFeed::on_samples(const profiler::Sample* samples, std::size_t count) {
             t0_ns_ = s.time_ns;
         }
         const double x = x_axis_ == XAxis::Step ? double(s.step) : double(s.time_ns - t0_ns_) * 1e-9;
-        add(windows_[std::size_t(slot)], Point{x, s.value});
+        windows_[std::size_t(slot)].add(Point{x, s.value}, capacity_);
     }
 }
 

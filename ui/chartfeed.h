@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "decimatedwindow.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
@@ -86,15 +87,8 @@ private:
     // would convert to either argument type.
     ChartFeed(SeriesPattern pattern, profiler::MetricBus& bus, std::size_t capacity, XAxis x_axis);
 
-    struct Window {
-        std::vector<Point> points;   // the decimated window (<= capacity)
-        std::vector<Point> pending;  // added since the last take()
-        bool reset = false;
-        std::int64_t stride = 1;     // keep one sample in `stride`
-        std::int64_t skipped = 0;    // samples dropped since the last kept one
-    };
+    using Window = DecimatedWindow<Point>;
     void switch_to(profiler::RunId run);  // mutex_ held
-    void add(Window& w, Point p);         // mutex_ held
     /// Slot of a series id, adding one when the id's name matches the pattern; -1 when the
     /// series is not watched. mutex_ held.
     int slot_of(profiler::SeriesId id);

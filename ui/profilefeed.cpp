@@ -55,34 +55,8 @@ void ProfileFeed::switch_to(profiler::RunId run) {
     run_ = run;
     switched_ = true;
     have_origin_ = false;
-    for (Window& w : windows_) {
-        w.points.clear();
-        w.pending.clear();
-        w.reset = false;
-        w.stride = 1;
-        w.skipped = 0;
-    }
+    for (Window& w : windows_) w.clear(false);
     touched_.clear();
-}
-
-void ProfileFeed::add(Window& w, TimedPoint p) {
-    if (w.skipped + 1 < w.stride) {
-        ++w.skipped;
-        return;
-    }
-    w.skipped = 0;
-    if (w.points.size() >= w.capacity) {
-        // Halve: keep every other point, and from now on one sample in twice as many. What was
-        // drawn no longer matches: it goes out whole on the next take().
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < w.points.size(); i += 2) w.points[kept++] = w.points[i];
-        w.points.resize(kept);
-        w.stride *= 2;
-        w.pending = w.points;
-        w.reset = true;
-    }
-    w.points.push_back(p);
-    w.pending.push_back(p);
 }
 
 void ProfileFeed::on_samples(const profiler::Sample* samples, std::size_t count) {
@@ -100,7 +74,7 @@ void ProfileFeed::on_samples(const profiler::Sample* samples, std::size_t count)
         }
         Window& w = windows_[std::size_t(slot)];
         if (w.pending.empty() && !w.reset) touched_.push_back(std::size_t(slot));
-        add(w, TimedPoint{double(s.time_ns - origin_ns_) * 1e-9, s.value});
+        w.add(TimedPoint{double(s.time_ns - origin_ns_) * 1e-9, s.value}, w.capacity);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "decimatedwindow.h"
 #include "profiletimeline.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/sample.h"
@@ -60,18 +61,12 @@ public:
     void resend();
 
 private:
-    struct Window {
+    struct Window : DecimatedWindow<TimedPoint> {
         std::string name;
         std::size_t capacity = 0;
-        std::vector<TimedPoint> points;   // the decimated window
-        std::vector<TimedPoint> pending;  // added since the last take()
-        bool reset = false;
-        std::int64_t stride = 1;
-        std::int64_t skipped = 0;
     };
     int slot_of(profiler::SeriesId id);  // -1 when not watched; mutex_ held
     void switch_to(profiler::RunId run);  // mutex_ held
-    static void add(Window& w, TimedPoint p);
 
     profiler::MetricBus& bus_;
     Capacity capacity_;
