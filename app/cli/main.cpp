@@ -309,6 +309,11 @@ int main(int argc, char** argv) {
     serve->add_option("--bucket-edges", sb.batching.bucket_edges, "bucket: output-length edges")->delimiter(',');
     serve->add_option("--clusters", sb.batching.clusters, "kmeans: clusters");
     serve->add_option("--refit-every", sb.batching.refit_every, "kmeans: arrivals between re-fits");
+    serve->add_option("--prefill-groups", sb.batching.prefill_groups,
+                      "a batch's prompts, sorted by length, run as at most this many padded prefills (default 3; 1: one)")
+        ->check(CLI::Range(1, 64));
+    serve->add_flag("--no-retire", [&sb](std::int64_t) { sb.batching.retire_finished = false; },
+                    "static batches: finished rows stay in the batch until its longest output is done");
     serve->add_option("--attention", sb.attention, "full or segmented")->check(CLI::IsMember({"full", "segmented"}));
     serve->add_option("--window", sb.window, "segmented attention: positions each byte sees (default 128)");
     serve->add_option("--probe-attention", sbo.probe_length,

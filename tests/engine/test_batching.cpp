@@ -176,6 +176,26 @@ TEST(ServingFigures, PaddingCountsTheSlotsAStaticBatchWastes) {
     EXPECT_NEAR(static_batch_slots({8, 8}, {200, 1}).padding(), 0.48, 0.01);
 }
 
+TEST(ServingFigures, RetiringFinishedRowsAndGroupingPromptsLeaveOnlyTheRestOfThePadding) {
+    // Retired: the row with one output byte leaves before the decode steps; prompts 2 and 4
+    // in two prefills: 2 + 4 prompt slots, 2 decode slots, no padding at all.
+    EXPECT_EQ(static_batch_slots({4, 2}, {3, 1}, 2, true).slots, 8);
+    EXPECT_DOUBLE_EQ(static_batch_slots({4, 2}, {3, 1}, 2, true).padding(), 0.0);
+    // One prefill, retired: the prompt padding (2 slots) remains.
+    EXPECT_EQ(static_batch_slots({4, 2}, {3, 1}, 1, true).slots, 10);
+    EXPECT_DOUBLE_EQ(static_batch_slots({8, 8}, {200, 1}, 1, true).padding(), 0.0);
+}
+
+TEST(ServingFigures, PrefillGroupsSplitWhereTheySaveTheMostSlots) {
+    EXPECT_EQ(prefill_groups({8, 8, 8, 100, 100}, 2), (std::vector<int>{3, 2}));
+    EXPECT_EQ(prefill_groups({8, 8, 8, 100, 100}, 1), (std::vector<int>{5}));
+    EXPECT_EQ(prefill_groups({5, 5, 5}, 3), (std::vector<int>{3})) << "no group that saves nothing";
+    EXPECT_EQ(prefill_groups({1, 2, 3, 4}, 9), (std::vector<int>{1, 1, 1, 1}));
+    // 2x11 + 2x52 + 200 = 326 beats every other split into three.
+    EXPECT_EQ(prefill_groups({10, 11, 50, 52, 200}, 3), (std::vector<int>{2, 2, 1}));
+    EXPECT_TRUE(prefill_groups({}, 3).empty());
+}
+
 TEST(Router, FollowsItsRule) {
     RouterRule rule;
     rule.edge_max_prompt = 64;

@@ -84,6 +84,42 @@ TEST(TinyLm, SegmentedCacheHoldsTheWindowOnly) {
     EXPECT_GE(double(full.bytes()) / double(ring.bytes()), double(L) / double(W));
 }
 
+// What a static batch does with grouped prefills and retirement: prompts prefilled in two
+// groups and copied into one cache, then a finished row dropped, decode exactly as one
+// prefill of all the prompts does, row for row.
+TEST(TinyLm, GroupedPrefillAndRetiredRowsDecodeAsOneBatch) {
+    torch::NoGradGuard no_grad;
+    TinyLm m = small_model();
+    for (const std::int64_t window : {std::int64_t(0), std::int64_t(8)}) {
+        SCOPED_TRACE(window);
+        const torch::Tensor tokens = torch::randint(0, 256, {3, 30}, torch::kLong);
+        const torch::Tensor lengths = torch::tensor(std::vector<std::int64_t>{5, 12, 30});
+        const std::int64_t slots = 36;
+        KvCache whole;
+        torch::Tensor next = m->prefill(tokens, lengths, slots, window, whole).argmax(-1);
+        torch::Tensor pos = lengths.clone();
+        const torch::Tensor step1 = m->decode(next, pos, whole);
+        const torch::Tensor step2 = m->decode(step1.argmax(-1), pos + 1, whole);
+
+        KvCache merged = m->empty_cache(3, window > 0 ? window : slots, window > 0), part;
+        const torch::Tensor first =
+            m->prefill(tokens.narrow(0, 0, 2).narrow(1, 0, 12), lengths.narrow(0, 0, 2), slots, window, part).argmax(-1);
+        merged.copy_rows_from(part, torch::tensor(std::vector<std::int64_t>{0, 1}));
+        const torch::Tensor last = m->prefill(tokens.narrow(0, 2, 1), lengths.narrow(0, 2, 1), slots, window, part).argmax(-1);
+        merged.copy_rows_from(part, torch::tensor(std::vector<std::int64_t>{2}));
+        EXPECT_TRUE(torch::equal(torch::cat({first, last}), next));
+        const torch::Tensor grouped1 = m->decode(next, pos, merged);
+        EXPECT_TRUE(torch::allclose(grouped1, step1, 1e-4, 1e-4)) << (grouped1 - step1).abs().max().item<double>();
+        // Row 1 is done: rows 0 and 2 go on alone.
+        const torch::Tensor keep = torch::tensor(std::vector<std::int64_t>{0, 2});
+        merged.keep_rows(keep);
+        EXPECT_EQ(merged.k[0].size(0), 2);
+        const torch::Tensor retired2 = m->decode(step1.argmax(-1).index_select(0, keep), (pos + 1).index_select(0, keep), merged);
+        EXPECT_TRUE(torch::allclose(retired2, step2.index_select(0, keep), 1e-4, 1e-4))
+            << (retired2 - step2.index_select(0, keep)).abs().max().item<double>();
+    }
+}
+
 TEST(TinyLm, CorpusSplitsEveryFileAndEvaluates) {
     const Corpus c = load_corpus("/usr/share/common-licenses", 0.1);
     ASSERT_FALSE(c.files.empty());
@@ -113,6 +149,9 @@ ServerConfig config(const std::string& policy) {
     c.batching.refit_every = 4;
     c.concurrency = 6;
     c.max_total = 64;
+    // The plain static batch: one padded prefill, every row to the longest output.
+    c.batching.prefill_groups = 1;
+    c.batching.retire_finished = false;
     return c;
 }
 
@@ -166,6 +205,35 @@ TEST(Server, EqualRequestsWasteNoSlotsInStaticBatches) {
             EXPECT_DOUBLE_EQ(run.result.mean_batch, 4.0);
             EXPECT_EQ(run.result.batch_sizes[4], 4);
         }
+    }
+}
+
+// The slots a static batch runs are the ones its shape implies, for every way of running it:
+// one prefill or groups of similar prompts, finished rows kept or retired.
+TEST(Server, StaticBatchRunsTheSlotsItsPrefillGroupsAndRetirementImply) {
+    torch::NoGradGuard no_grad;
+    TinyLm m = small_model();
+    const std::string text = text_of(4000);
+    const std::vector<int> prompt{20, 4, 5, 18}, output{3, 9, 1, 6};
+    std::vector<Request> requests;
+    for (std::size_t i = 0; i < prompt.size(); ++i) requests.push_back({0, prompt[i], output[i], 0.0, std::int64_t(100 * i)});
+    struct Way {
+        int groups;
+        bool retire;
+    };
+    for (const Way way : {Way{1, false}, Way{1, true}, Way{2, false}, Way{3, true}}) {
+        SCOPED_TRACE(testing::Message() << way.groups << " groups, retire " << way.retire);
+        ServerConfig c = config("fifo");
+        c.concurrency = 4;
+        c.batching.prefill_groups = way.groups;
+        c.batching.retire_finished = way.retire;
+        const ServerRun run = run_server(m, text, requests, c);
+        ASSERT_EQ(run.result.batches, 1);
+        const SlotCount expected = static_batch_slots(prompt, output, way.groups, way.retire);
+        EXPECT_EQ(run.result.slots, expected.slots);
+        EXPECT_EQ(run.result.useful_slots, expected.useful);
+        EXPECT_EQ(run.result.prefill_passes, std::int64_t(prefill_groups({4, 5, 18, 20}, way.groups).size()));
+        EXPECT_EQ(run.result.tokens, 19);
     }
 }
 

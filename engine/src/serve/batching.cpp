@@ -303,15 +303,50 @@ double percentile(std::vector<double> v, double p) {
     return v[lo] + (v[hi] - v[lo]) * (rank - double(lo));
 }
 
-SlotCount static_batch_slots(const std::vector<int>& prompt_lens, const std::vector<int>& out_lens) {
+std::vector<int> prefill_groups(const std::vector<int>& lens, int max_groups) {
+    const std::size_t n = lens.size();
+    if (n == 0) return {};
+    const std::size_t g_max = std::size_t(std::clamp<std::int64_t>(max_groups, 1, std::int64_t(n)));
+    // cost[g][j]: fewest slots for the first j prompts in g groups; cut[g][j]: where the last
+    // group starts. Sorted lengths: a group [i, j) pays (j - i) x lens[j - 1].
+    constexpr std::int64_t inf = std::numeric_limits<std::int64_t>::max();
+    std::vector<std::vector<std::int64_t>> cost(g_max + 1, std::vector<std::int64_t>(n + 1, inf));
+    std::vector<std::vector<std::size_t>> cut(g_max + 1, std::vector<std::size_t>(n + 1, 0));
+    cost[0][0] = 0;
+    for (std::size_t g = 1; g <= g_max; ++g)
+        for (std::size_t j = 1; j <= n; ++j)
+            for (std::size_t i = g - 1; i < j; ++i) {
+                if (cost[g - 1][i] == inf) continue;
+                const std::int64_t c = cost[g - 1][i] + std::int64_t(j - i) * lens[j - 1];
+                if (c < cost[g][j]) cost[g][j] = c, cut[g][j] = i;
+            }
+    std::size_t best = 1;
+    for (std::size_t g = 2; g <= g_max; ++g)
+        if (cost[g][n] < cost[best][n]) best = g;
+    std::vector<int> sizes;
+    for (std::size_t g = best, j = n; g > 0; j = cut[g][j], --g) sizes.push_back(int(j - cut[g][j]));
+    std::reverse(sizes.begin(), sizes.end());
+    return sizes;
+}
+
+SlotCount static_batch_slots(const std::vector<int>& prompt_lens, const std::vector<int>& out_lens,
+                             int max_prefill_groups, bool retire) {
     SlotCount s;
     if (prompt_lens.empty()) return s;
     const std::int64_t b = std::int64_t(prompt_lens.size());
-    const int lp = *std::max_element(prompt_lens.begin(), prompt_lens.end());
+    std::vector<int> sorted = prompt_lens;
+    std::sort(sorted.begin(), sorted.end());
+    std::size_t at = 0;
+    for (int n : prefill_groups(sorted, max_prefill_groups)) {
+        at += std::size_t(n);
+        s.slots += std::int64_t(n) * sorted[at - 1];
+    }
     const int lo = *std::max_element(out_lens.begin(), out_lens.end());
-    // The prefill gives every row its first output byte; each further byte is a decode step.
-    s.slots = b * lp + b * (lo - 1);
     for (std::size_t i = 0; i < prompt_lens.size(); ++i) s.useful += prompt_lens[i] + out_lens[i] - 1;
+    if (retire)
+        for (int o : out_lens) s.slots += o - 1;
+    else
+        s.slots += b * (lo - 1);
     return s;
 }
 

@@ -78,9 +78,17 @@ struct SlotCount {
         return *this;
     }
 };
-/// A static batch: the prompts run right-padded to the longest (B x max prompt slots), then
-/// every row takes a slot at each of the longest output's steps, generating or not.
-SlotCount static_batch_slots(const std::vector<int>& prompt_lens, const std::vector<int>& out_lens);
+/// How the prompts of a batch, sorted by length, split into at most `max_groups` padded
+/// prefills with the fewest token slots (each group pays for its longest prompt): the group
+/// sizes in order. Of the splits with the fewest slots, the one with the fewest groups.
+std::vector<int> prefill_groups(const std::vector<int>& sorted_lens, int max_groups);
+
+/// A static batch: the prompts, sorted by length, run right-padded to the longest of their
+/// prefill group (see prefill_groups); the prefill gives every row its first output byte, and
+/// each further byte is a decode step. Without retirement every row takes a slot at each of the
+/// longest output's steps, generating or not; with it, a finished row leaves the batch.
+SlotCount static_batch_slots(const std::vector<int>& prompt_lens, const std::vector<int>& out_lens,
+                             int max_prefill_groups = 1, bool retire = false);
 
 enum class Route { Edge, Cloud };
 /// The router's rule (see RouterRule); the estimates are each model's expected latency for

@@ -173,6 +173,7 @@ nlohmann::json result_json(const ServeResult& r) {
                      {"slots", r.slots},
                      {"useful_slots", r.useful_slots},
                      {"batches", r.batches},
+                     {"prefill_passes", r.prefill_passes},
                      {"tokens", r.tokens},
                      {"wall_s", r.wall_s},
                      {"cpu_util", r.cpu_util}};
@@ -244,6 +245,7 @@ ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, 
         mix.tokens += r.result.tokens;
         mix.slots += r.result.slots;
         mix.useful_slots += r.result.useful_slots;
+        mix.prefill_passes += r.result.prefill_passes;
         mix.batches += r.result.batches;
         mix.mean_batch += r.result.mean_batch * double(r.result.batches);  // divided below
         wall += r.result.wall_s;
@@ -304,6 +306,7 @@ void validate(const ServeBenchSpec& s) {
     check(b.max_queue_delay_us >= 0, "max_queue_delay_us: must be >= 0");
     check(b.clusters >= 1 && b.clusters <= 64, "clusters: must be in [1, 64]");
     check(b.refit_every >= 1 && b.refit_window >= 4, "refit_every >= 1 and refit_window >= 4");
+    check(b.prefill_groups >= 1 && b.prefill_groups <= 64, "prefill_groups: must be in [1, 64]");
     for (int p : b.preferred_batch_sizes) check(p >= 1, "preferred_batch_sizes: each must be >= 1 (sizes above max_batch are not used)");
     check(s.attention == "full" || s.attention == "segmented", "attention: full or segmented");
     check(s.window >= 2, "window: must be >= 2");
@@ -332,6 +335,8 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
                           {"seed", spec.workload.seed},
                           {"max_batch", spec.batching.max_batch},
                           {"max_queue_delay_us", spec.batching.max_queue_delay_us},
+                          {"prefill_groups", spec.batching.prefill_groups},
+                          {"retire_finished", spec.batching.retire_finished},
                           {"attention", spec.attention},
                           {"window", spec.window},
                           {"route", spec.route}};

@@ -28,6 +28,13 @@ void KvCache::copy_rows_from(const KvCache& from, const torch::Tensor& rows) {
     }
 }
 
+void KvCache::keep_rows(const torch::Tensor& rows) {
+    for (std::size_t l = 0; l < k.size(); ++l) {
+        k[l] = k[l].index_select(0, rows);
+        v[l] = v[l].index_select(0, rows);
+    }
+}
+
 TinyLmImpl::TinyLmImpl(const LmConfig& c) : config_(c) {
     if (c.d_model % c.heads != 0 || (c.d_model / c.heads) % 2 != 0)
         throw std::invalid_argument("tiny-lm: d_model must split into heads of an even width");

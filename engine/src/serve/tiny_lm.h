@@ -39,6 +39,8 @@ struct KvCache {
     /// Copies rows of `from` (all of them, in order) into rows `rows` of this cache, which
     /// must have the same layout.
     void copy_rows_from(const KvCache& from, const torch::Tensor& rows);
+    /// Keeps only rows `rows` (in that order); the others' memory is released.
+    void keep_rows(const torch::Tensor& rows);
 };
 
 class TinyLmImpl : public torch::nn::Module {

@@ -48,6 +48,11 @@ struct BatchPolicySpec {
     int clusters = 4;                // kmeans: k
     int refit_every = 32;            // kmeans: arrivals between re-fits
     int refit_window = 256;          // kmeans: the latest requests a fit sees
+    // How a batch runs, the same for every policy:
+    int prefill_groups = 3;          // a batch's prompts, sorted by length, run as at most this many
+                                     // padded prefills (fewest slots); continuous: its joiners'
+    bool retire_finished = true;     // static batches: a row whose output is done leaves the batch
+                                     // between decode steps (false: it runs to the longest output)
 };
 
 /// The tiny-lm model and how it is trained when no checkpoint is given.
@@ -108,6 +113,7 @@ struct ServeResult {
     std::int64_t requests = 0, tokens = 0;
     std::int64_t slots = 0, useful_slots = 0;  // token slots computed, and those that served a request
     std::int64_t batches = 0;        // static batches run (continuous: decode steps)
+    std::int64_t prefill_passes = 0; // padded prefills run (a batch's prompts in up to prefill_groups)
     double wall_s = 0;
     double cpu_util = 0;             // process CPU over the run, in cores
     // Routing only: per route and mixed.
