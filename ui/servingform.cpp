@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -128,6 +129,25 @@ ServingForm::ServingForm(QWidget* parent)
     clusters_ = makeSpin(this, QStringLiteral("servingClusters"), 1, 64, b.clusters,
                          tr("kmeans: clusters of (log prompt length, log output length)"));
     batching->addRow(tr("Clusters (k):"), clusters_);
+    neighbours_ = makeSpin(this, QStringLiteral("servingNeighbourWindow"), 0, 1000000, b.neighbour_window,
+                           tr("kmeans: a batch is the nearest to the cluster's oldest request among the cluster's "
+                              "oldest this many. Up to the max batch: arrival order within the cluster (the "
+                              "fairest); 0: the whole cluster (the most alike, outliers wait longest)"));
+    batching->addRow(tr("Neighbour window:"), neighbours_);
+    outputWeight_ = makeDoubleSpin(this, QStringLiteral("servingOutputWeight"), 0.1, 100.0, 2, 0.25, b.output_weight,
+                                   tr("kmeans: weight of the output length against the prompt length when "
+                                      "clustering (decode time follows the longest output)"));
+    batching->addRow(tr("Output weight:"), outputWeight_);
+    prefillGroups_ = makeSpin(this, QStringLiteral("servingPrefillGroups"), 1, 64, b.prefill_groups,
+                              tr("Every policy: a batch's prompts, sorted by length, run as at most this many "
+                                 "padded prefills (the split with the fewest token slots); 1: one prefill"));
+    batching->addRow(tr("Prefill groups:"), prefillGroups_);
+    retire_ = new QCheckBox(tr("Finished rows leave a static batch"), this);
+    retire_->setObjectName(QStringLiteral("servingRetire"));
+    retire_->setChecked(b.retire_finished);
+    retire_->setToolTip(tr("Static batches: a row whose output is done leaves the batch between decode steps; "
+                           "off: every row runs until the batch's longest output is done"));
+    batching->addRow(QString(), retire_);
     attention_ = makeCombo(this, QStringLiteral("servingAttention"),
                            {QStringLiteral("full"), QStringLiteral("segmented")}, QString::fromStdString(defaults.attention),
                            tr("full: every token sees all before it. segmented: each sees the last `window` "
@@ -144,10 +164,11 @@ ServingForm::ServingForm(QWidget* parent)
 
     for (QComboBox* combo : {arrivals_, policy_, attention_, prompt_.kind, output_.kind})
         connect(combo, &QComboBox::currentIndexChanged, this, &ServingForm::revalidate);
-    for (QSpinBox* spin : {requests_, concurrency_, seed_, maxBatch_, maxDelay_, clusters_, window_, prompt_.min,
-                           prompt_.max, output_.min, output_.max})
+    for (QSpinBox* spin : {requests_, concurrency_, seed_, maxBatch_, maxDelay_, clusters_, neighbours_, prefillGroups_,
+                           window_, prompt_.min, prompt_.max, output_.min, output_.max})
         connect(spin, &QSpinBox::valueChanged, this, &ServingForm::revalidate);
-    for (QDoubleSpinBox* spin : {rate_, prompt_.median, prompt_.sigma, output_.median, output_.sigma})
+    connect(retire_, &QCheckBox::toggled, this, &ServingForm::revalidate);
+    for (QDoubleSpinBox* spin : {rate_, outputWeight_, prompt_.median, prompt_.sigma, output_.median, output_.sigma})
         connect(spin, &QDoubleSpinBox::valueChanged, this, &ServingForm::revalidate);
     for (QLineEdit* edit : {preferred_, edges_}) connect(edit, &QLineEdit::textChanged, this, &ServingForm::revalidate);
     revalidate();
@@ -220,6 +241,10 @@ engine::ServeBenchSpec ServingForm::spec() const {
     b.max_queue_delay_us = maxDelay_->value();
     if (auto edges = parseIntList(edges_->text())) b.bucket_edges = *edges;
     b.clusters = clusters_->value();
+    b.neighbour_window = neighbours_->value();
+    b.output_weight = outputWeight_->value();
+    b.prefill_groups = prefillGroups_->value();
+    b.retire_finished = retire_->isChecked();
     s.attention = attention_->currentText().toStdString();
     s.window = window_->value();
     return s;
@@ -243,6 +268,10 @@ void ServingForm::setSpec(const engine::ServeBenchSpec& spec) {
     maxDelay_->setValue(b.max_queue_delay_us);
     edges_->setText(listText(b.bucket_edges));
     clusters_->setValue(b.clusters);
+    neighbours_->setValue(b.neighbour_window);
+    outputWeight_->setValue(b.output_weight);
+    prefillGroups_->setValue(b.prefill_groups);
+    retire_->setChecked(b.retire_finished);
     attention_->setCurrentIndex(std::max(0, attention_->findText(QString::fromStdString(spec.attention))));
     window_->setValue(spec.window);
     filling_ = false;
@@ -256,7 +285,8 @@ void ServingForm::setEditable(bool editable) {
 
 void ServingForm::updateEnabled() {
     for (QWidget* w : std::initializer_list<QWidget*>{requests_, arrivals_, seed_, policy_, maxBatch_, preferred_,
-                                                      maxDelay_, edges_, clusters_, attention_})
+                                                      maxDelay_, edges_, clusters_, neighbours_, outputWeight_,
+                                                      prefillGroups_, retire_, attention_})
         w->setEnabled(editable_);
     const bool poisson = arrivals_->currentData().toString() == QLatin1String("poisson");
     concurrency_->setVisible(!poisson);

@@ -15,6 +15,7 @@
 #include "engineserving.h"
 #include "jobform.h"
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLineEdit;
@@ -62,6 +63,10 @@ public:
     QSpinBox* maxDelaySpin() const { return maxDelay_; }
     QLineEdit* bucketEdgesEdit() const { return edges_; }
     QSpinBox* clustersSpin() const { return clusters_; }
+    QSpinBox* neighbourWindowSpin() const { return neighbours_; }
+    QDoubleSpinBox* outputWeightSpin() const { return outputWeight_; }
+    QSpinBox* prefillGroupsSpin() const { return prefillGroups_; }
+    QCheckBox* retireCheck() const { return retire_; }
     QComboBox* attentionCombo() const { return attention_; }
     QSpinBox* windowSpin() const { return window_; }
 
@@ -86,6 +91,10 @@ private:
     QSpinBox* maxDelay_ = nullptr;
     QLineEdit* edges_ = nullptr;
     QSpinBox* clusters_ = nullptr;
+    QSpinBox* neighbours_ = nullptr;
+    QDoubleSpinBox* outputWeight_ = nullptr;
+    QSpinBox* prefillGroups_ = nullptr;
+    QCheckBox* retire_ = nullptr;
     QComboBox* attention_ = nullptr;
     QSpinBox* window_ = nullptr;
     bool editable_ = true;

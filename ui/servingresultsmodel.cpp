@@ -41,8 +41,18 @@ QString distributionText(const engine::LengthDistribution& d) {
 QString servingSettingsText(const engine::ServeBenchSpec& spec, const std::string& policy) {
     const engine::BatchPolicySpec& b = spec.batching;
     QString text = QString::fromStdString(policy);
-    if (policy == "kmeans") text += QStringLiteral(" k=%1").arg(b.clusters);
+    const engine::BatchPolicySpec defaults;
+    if (policy == "kmeans") {
+        text += QStringLiteral(" k=%1").arg(b.clusters);
+        if (b.neighbour_window == 0)
+            text += QStringLiteral(" nearest");
+        else if (b.neighbour_window > b.max_batch)
+            text += QStringLiteral(" nearest-of=%1").arg(b.neighbour_window);
+        if (b.output_weight != defaults.output_weight) text += QStringLiteral(" out-weight=%1").arg(b.output_weight);
+    }
     text += QStringLiteral(" B=%1").arg(b.max_batch);
+    if (b.prefill_groups != defaults.prefill_groups) text += QStringLiteral(" prefills=%1").arg(b.prefill_groups);
+    if (!b.retire_finished && policy != "continuous") text += QStringLiteral(" keep-finished");
     if (policy == "max-delay") text += QStringLiteral(" preferred=%1").arg(joined(b.preferred_batch_sizes));
     if (policy == "bucket") text += QStringLiteral(" edges=%1").arg(joined(b.bucket_edges));
     if (policy == "max-delay" || policy == "bucket" || policy == "kmeans")
@@ -183,8 +193,9 @@ QVariant ServingResultsModel::headerData(int section, Qt::Orientation orientatio
         QT_TR_NOOP("Wasted token slots over all token slots of the batches"),
         QT_TR_NOOP("Requests per batch (continuous: live rows per step)"),
         QT_TR_NOOP("The largest live KV cache, its tensors' storage"),
-        QT_TR_NOOP("The policy's settings: k clusters, B max batch, preferred batch sizes, bucket edges, "
-                   "max queue delay"),
+        QT_TR_NOOP("The policy's settings: k clusters (nearest: batches of the most alike in a cluster, "
+                   "not its oldest), B max batch, prefill groups and keep-finished when not the defaults, "
+                   "preferred batch sizes, bucket edges, max queue delay"),
         QT_TR_NOOP("Requests, arrivals (closed-loop clients or Poisson rate) and seed")};
     if (section < 0 || section >= ColumnCount) return {};
     if (role == Qt::DisplayRole) return tr(titles[section]);

@@ -309,6 +309,11 @@ int main(int argc, char** argv) {
     serve->add_option("--bucket-edges", sb.batching.bucket_edges, "bucket: output-length edges")->delimiter(',');
     serve->add_option("--clusters", sb.batching.clusters, "kmeans: clusters");
     serve->add_option("--refit-every", sb.batching.refit_every, "kmeans: arrivals between re-fits");
+    serve->add_option("--neighbour-window", sb.batching.neighbour_window,
+                      "kmeans: a batch is the nearest among the oldest N of its cluster (default 16 = max batch: "
+                      "arrival order; 0: the whole cluster)");
+    serve->add_option("--output-weight", sb.batching.output_weight,
+                      "kmeans: weight of the output-length feature against the prompt's (default 1.5)");
     serve->add_option("--prefill-groups", sb.batching.prefill_groups,
                       "a batch's prompts, sorted by length, run as at most this many padded prefills (default 3; 1: one)")
         ->check(CLI::Range(1, 64));

@@ -121,6 +121,34 @@ TEST(BatchPolicy, KMeansBatchesWithinClustersOfSimilarRequests) {
     for (std::size_t i : s.take) EXPECT_LT(small[i].max_new, 16);
 }
 
+// Within a cluster, the neighbour window chooses between the most alike requests (0: the
+// whole cluster) and the oldest ones (at most max_batch: arrival order, so a later request
+// never passes an earlier one of its cluster).
+TEST(BatchPolicy, KMeansNeighbourWindowTradesLikenessForArrivalOrder) {
+    std::vector<Request> q;
+    for (int i = 0; i < 6; ++i) q.push_back(req(100 + i, 220, 200, 0.0001 * i));  // the other cluster
+    q.push_back(req(0, 10, 6, 0.001));
+    for (int i = 1; i <= 3; ++i) q.push_back(req(i, 14, 9, 0.001 + 0.0001 * i));  // alike, not equal
+    for (int i = 4; i <= 6; ++i) q.push_back(req(i, 10, 6, 0.001 + 0.0001 * i));  // equal to 0, later
+    std::sort(q.begin(), q.end(), [](const Request& a, const Request& b) { return a.arrival_s < b.arrival_s; });
+    std::vector<Request> small;
+    for (const Request& r : q)
+        if (r.prompt_len < 100) small.push_back(r);
+    for (const int window : {4, 0}) {
+        SCOPED_TRACE(window);
+        BatchPolicySpec s = spec("kmeans");
+        s.neighbour_window = window;
+        auto p = make_policy(s);
+        for (const Request& r : q) p->on_arrival(r);
+        const Decision d = p->next(small, 0.05, true);
+        std::vector<std::int64_t> got = ids(small, d);
+        ASSERT_EQ(got.size(), 4u);
+        EXPECT_EQ(got[0], 0) << "led by the oldest";
+        std::sort(got.begin(), got.end());
+        EXPECT_EQ(got, window == 4 ? (std::vector<std::int64_t>{0, 1, 2, 3}) : (std::vector<std::int64_t>{0, 4, 5, 6}));
+    }
+}
+
 TEST(KMeans, ConvergesOnSeparableFeatures) {
     std::mt19937_64 rng(7);
     std::normal_distribution<double> noise(0.0, 0.1);

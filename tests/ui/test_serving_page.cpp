@@ -183,7 +183,7 @@ engine::ServeBenchReport runFromThePage(ui::ServingPage& page, ui::Workbench& wb
 
 TEST(ServingResults, SettingsAndWorkloadTexts) {
     engine::ServeBenchSpec s;  // the engine's defaults
-    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=4 B=16 delay=20ms");
+    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 B=16 delay=20ms");
     EXPECT_EQ(ui::servingSettingsText(s, "max-delay"), "max-delay B=16 preferred=8,16 delay=20ms");
     EXPECT_EQ(ui::servingSettingsText(s, "bucket"), "bucket B=16 edges=32,64,128 delay=20ms");
     EXPECT_EQ(ui::servingSettingsText(s, "fifo"), "fifo B=16");
@@ -191,7 +191,13 @@ TEST(ServingResults, SettingsAndWorkloadTexts) {
     s.batching.max_queue_delay_us = 500;
     s.attention = "segmented";
     s.window = 64;
-    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=4 B=16 delay=500µs segmented w=64");
+    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 B=16 delay=500µs segmented w=64");
+    s.batching.neighbour_window = 0;
+    s.batching.prefill_groups = 1;
+    s.batching.retire_finished = false;
+    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 nearest B=16 prefills=1 keep-finished delay=500µs segmented w=64");
+    EXPECT_EQ(ui::servingSettingsText(s, "continuous"), "continuous B=16 prefills=1 segmented w=64");
+    s.batching = {};
     s.batching.max_queue_delay_us = 1500;
     EXPECT_EQ(ui::servingSettingsText(s, "bucket"), "bucket B=16 edges=32,64,128 delay=1.5ms segmented w=64");
 
@@ -270,6 +276,10 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     EXPECT_EQ(s.batching.preferred_batch_sizes, defaults.batching.preferred_batch_sizes);
     EXPECT_EQ(s.batching.bucket_edges, defaults.batching.bucket_edges);
     EXPECT_EQ(s.batching.max_queue_delay_us, defaults.batching.max_queue_delay_us);
+    EXPECT_EQ(s.batching.neighbour_window, defaults.batching.neighbour_window);
+    EXPECT_DOUBLE_EQ(s.batching.output_weight, defaults.batching.output_weight);
+    EXPECT_EQ(s.batching.prefill_groups, defaults.batching.prefill_groups);
+    EXPECT_EQ(s.batching.retire_finished, defaults.batching.retire_finished);
     EXPECT_EQ(s.attention, "full");
     EXPECT_TRUE(form.isValid()) << form.error().toStdString();
 
@@ -289,6 +299,18 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     EXPECT_EQ(s.batching.bucket_edges, (std::vector<int>{4, 8}));
     EXPECT_EQ(s.batching.clusters, 2);
     EXPECT_TRUE(s.compare.empty());
+
+    // The clustering and execution settings are the fields'.
+    form.neighbourWindowSpin()->setValue(0);
+    form.outputWeightSpin()->setValue(3.0);
+    form.prefillGroupsSpin()->setValue(1);
+    form.retireCheck()->setChecked(false);
+    s = form.spec();
+    EXPECT_EQ(s.batching.neighbour_window, 0);
+    EXPECT_DOUBLE_EQ(s.batching.output_weight, 3.0);
+    EXPECT_EQ(s.batching.prefill_groups, 1);
+    EXPECT_FALSE(s.batching.retire_finished);
+    form.setSpec(tiny);
 
     // Poisson arrivals use the rate; the window only counts for segmented attention.
     form.arrivalsCombo()->setCurrentIndex(form.arrivalsCombo()->findData("poisson"));

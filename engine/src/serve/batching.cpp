@@ -163,7 +163,9 @@ private:
 class KMeansPolicy final : public GroupedPolicy {
 public:
     explicit KMeansPolicy(const BatchPolicySpec& s)
-        : GroupedPolicy(s), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)) {}
+        : GroupedPolicy(s), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)),
+          pool_(s.neighbour_window > 0 ? std::size_t(std::max(s.neighbour_window, s.max_batch)) : 0),
+          output_weight_(s.output_weight) {}
 
     void on_arrival(const Request& r) override {
         recent_.push_back(request_features(r));
@@ -186,8 +188,9 @@ protected:
         return best;
     }
 
-    // The group's oldest request, then the others by their distance to it: a batch of the
-    // requests most alike within the cluster (the least padding), led by the one waiting longest.
+    // The group's oldest request, then the others of its oldest `pool_` by their distance to it:
+    // a batch of the requests most alike within the cluster (the least padding), led by the one
+    // waiting longest, whose members have not waited much less than the others of the cluster.
     void closest_first(const std::vector<Request>& q, std::vector<std::size_t>& members) const override {
         if (centroids_.empty()) return;
         const Point a = scaled(request_features(q[members.front()]));
@@ -195,11 +198,16 @@ protected:
             const Point f = scaled(request_features(q[i]));
             return std::pow(f[0] - a[0], 2) + std::pow(f[1] - a[1], 2);
         };
-        std::stable_sort(members.begin() + 1, members.end(), [&](std::size_t x, std::size_t y) { return dist(x) < dist(y); });
+        const auto end = pool_ ? members.begin() + std::ptrdiff_t(std::min(members.size(), pool_)) : members.end();
+        std::stable_sort(members.begin() + 1, end, [&](std::size_t x, std::size_t y) { return dist(x) < dist(y); });
     }
 
 private:
-    Point scaled(const Point& p) const { return {(p[0] - mean_[0]) / sd_[0], (p[1] - mean_[1]) / sd_[1]}; }
+    // Standardized features, the output's weighted.
+    Point scaled(const Point& p) const {
+        return {(p[0] - mean_[0]) / sd_[0], output_weight_ * (p[1] - mean_[1]) / sd_[1]};
+    }
+    Point unscaled(const Point& c) const { return {c[0] * sd_[0] + mean_[0], c[1] / output_weight_ * sd_[1] + mean_[1]}; }
 
     void refit() {
         const double n = double(recent_.size());
@@ -217,11 +225,12 @@ private:
         const KMeansResult fit = kmeans(points, k_, std::uint64_t(arrivals_), init);
         centroids_ = fit.centroids;
         raw_centroids_.clear();
-        for (const Point& c : centroids_) raw_centroids_.push_back({c[0] * sd_[0] + mean_[0], c[1] * sd_[1] + mean_[1]});
+        for (const Point& c : centroids_) raw_centroids_.push_back(unscaled(c));
     }
 
     int k_, every_;
-    std::size_t window_;
+    std::size_t window_, pool_;
+    double output_weight_;
     std::deque<Point> recent_;
     std::int64_t arrivals_ = 0;
     Point mean_{0, 0}, sd_{1, 1};

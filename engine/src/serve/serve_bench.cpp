@@ -176,6 +176,8 @@ nlohmann::json result_json(const ServeResult& r) {
                      {"prefill_passes", r.prefill_passes},
                      {"tokens", r.tokens},
                      {"wall_s", r.wall_s},
+                     {"prefill_s", r.prefill_s},
+                     {"decode_s", r.decode_s},
                      {"cpu_util", r.cpu_util}};
     if (!r.routes.empty()) {
         nlohmann::json routes = nlohmann::json::array();
@@ -246,6 +248,8 @@ ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, 
         mix.slots += r.result.slots;
         mix.useful_slots += r.result.useful_slots;
         mix.prefill_passes += r.result.prefill_passes;
+        mix.prefill_s += r.result.prefill_s;
+        mix.decode_s += r.result.decode_s;
         mix.batches += r.result.batches;
         mix.mean_batch += r.result.mean_batch * double(r.result.batches);  // divided below
         wall += r.result.wall_s;
@@ -306,6 +310,8 @@ void validate(const ServeBenchSpec& s) {
     check(b.max_queue_delay_us >= 0, "max_queue_delay_us: must be >= 0");
     check(b.clusters >= 1 && b.clusters <= 64, "clusters: must be in [1, 64]");
     check(b.refit_every >= 1 && b.refit_window >= 4, "refit_every >= 1 and refit_window >= 4");
+    check(b.output_weight > 0 && b.output_weight <= 100, "output_weight: must be in (0, 100]");
+    check(b.neighbour_window >= 0, "neighbour_window: must be >= 0 (0: the whole cluster)");
     check(b.prefill_groups >= 1 && b.prefill_groups <= 64, "prefill_groups: must be in [1, 64]");
     for (int p : b.preferred_batch_sizes) check(p >= 1, "preferred_batch_sizes: each must be >= 1 (sizes above max_batch are not used)");
     check(s.attention == "full" || s.attention == "segmented", "attention: full or segmented");

@@ -207,7 +207,9 @@ private:
                                                         rows.begin() + std::ptrdiff_t(from) + n);
             const auto [tokens, len] = prompts(text_, part_rows);
             KvCache part;
+            const double t0 = now();
             firsts.push_back(model_->prefill(tokens, len, slots, config_.window, part).argmax(-1));
+            prefill_s_ += now() - t0;
             lengths.push_back(len);
             ++prefill_passes_;
             slots_.slots += std::int64_t(n) * tokens.size(1);
@@ -259,7 +261,9 @@ private:
                     rows.swap(kept);
                 }
             }
+            const double t0 = now();
             next = model_->decode(next, pos, cache).argmax(-1);
+            decode_s_ += now() - t0;
             pos += 1;
             slots_.slots += std::int64_t(rows.size());
             for (const Request* r : rows) {
@@ -298,7 +302,9 @@ private:
                 if (completed_ < requests_.size()) sleep_until(next_arrival());
                 continue;
             }
+            const double t0 = now();
             token = model_->decode(token, pos, cache).argmax(-1);
+            decode_s_ += now() - t0;
             pos += 1;
             slots_.slots += rows;
             slots_.useful += running;
@@ -359,6 +365,8 @@ private:
         r.useful_slots = slots_.useful;
         r.batches = steps_ ? steps_ : batches_;
         r.prefill_passes = prefill_passes_;
+        r.prefill_s = prefill_s_;
+        r.decode_s = decode_s_;
         r.mean_batch = steps_ ? step_rows_sum_ / double(steps_) : batches_ ? batch_sum_ / double(batches_) : 0.0;
         r.mean_queue = dispatches_ ? queue_sum_ / double(dispatches_) : 0.0;
         r.max_queue = max_queue_;
@@ -384,7 +392,7 @@ private:
     std::deque<double> recent_;
     SlotCount slots_;
     std::int64_t kv_peak_ = 0;
-    double queue_sum_ = 0, batch_sum_ = 0, step_rows_sum_ = 0;
+    double queue_sum_ = 0, batch_sum_ = 0, step_rows_sum_ = 0, prefill_s_ = 0, decode_s_ = 0;
     std::int64_t dispatches_ = 0, batches_ = 0, steps_ = 0, prefill_passes_ = 0;
     int max_queue_ = 0;
 };

@@ -45,9 +45,16 @@ struct BatchPolicySpec {
     int max_queue_delay_us = 20000;  // max-delay, bucket, kmeans: the longest the oldest request
                                      // waits for a fuller batch
     std::vector<int> bucket_edges{32, 64, 128};  // bucket: edges of expected output length
-    int clusters = 4;                // kmeans: k
+    int clusters = 12;               // kmeans: k
     int refit_every = 32;            // kmeans: arrivals between re-fits
     int refit_window = 256;          // kmeans: the latest requests a fit sees
+    int neighbour_window = 16;       // kmeans: a batch is the oldest request of a cluster and the
+                                     // nearest to it among the cluster's oldest this many (at most
+                                     // max_batch: arrival order within the cluster, the fairest;
+                                     // 0: the whole cluster, the most alike but outliers wait longest)
+    double output_weight = 1.5;      // kmeans: weight of the output-length feature against the
+                                     // prompt's (decode time follows the longest output; prompts
+                                     // split into prefill groups)
     // How a batch runs, the same for every policy:
     int prefill_groups = 3;          // a batch's prompts, sorted by length, run as at most this many
                                      // padded prefills (fewest slots); continuous: its joiners'
@@ -115,6 +122,8 @@ struct ServeResult {
     std::int64_t batches = 0;        // static batches run (continuous: decode steps)
     std::int64_t prefill_passes = 0; // padded prefills run (a batch's prompts in up to prefill_groups)
     double wall_s = 0;
+    double prefill_s = 0, decode_s = 0;  // time in prefills and in decode steps (the rest: waiting,
+                                         // batching, cache copies)
     double cpu_util = 0;             // process CPU over the run, in cores
     // Routing only: per route and mixed.
     struct Route {
