@@ -129,11 +129,18 @@ ServingForm::ServingForm(QWidget* parent)
     clusters_ = makeSpin(this, QStringLiteral("servingClusters"), 1, 64, b.clusters,
                          tr("kmeans: clusters of (log prompt length, log output length)"));
     batching->addRow(tr("Clusters (k):"), clusters_);
+    within_ = makeCombo(this, QStringLiteral("servingWithin"), {QStringLiteral("arrival"), QStringLiteral("nearest")},
+                        QString::fromStdString(b.within),
+                        tr("kmeans: a batch from the oldest request's cluster. arrival: the cluster's oldest "
+                           "(a later request never passes an earlier one of its cluster). nearest: the most "
+                           "alike to the oldest (the least padding; outliers wait longest)"));
     neighbours_ = makeSpin(this, QStringLiteral("servingNeighbourWindow"), 0, 1000000, b.neighbour_window,
-                           tr("kmeans: a batch is the nearest to the cluster's oldest request among the cluster's "
-                              "oldest this many. Up to the max batch: arrival order within the cluster (the "
-                              "fairest); 0: the whole cluster (the most alike, outliers wait longest)"));
-    batching->addRow(tr("Neighbour window:"), neighbours_);
+                           tr("kmeans, nearest: only among the cluster's oldest this many (0: all of it)"));
+    neighbours_->setSpecialValueText(tr("whole cluster"));
+    auto* within = new QHBoxLayout;
+    within->addWidget(within_);
+    within->addWidget(neighbours_, 1);
+    batching->addRow(tr("Within cluster:"), within);
     outputWeight_ = makeDoubleSpin(this, QStringLiteral("servingOutputWeight"), 0.1, 100.0, 2, 0.25, b.output_weight,
                                    tr("kmeans: weight of the output length against the prompt length when "
                                       "clustering (decode time follows the longest output)"));
@@ -162,7 +169,7 @@ ServingForm::ServingForm(QWidget* parent)
     layout->addLayout(batching);
     layout->addWidget(errorLabel());
 
-    for (QComboBox* combo : {arrivals_, policy_, attention_, prompt_.kind, output_.kind})
+    for (QComboBox* combo : {arrivals_, policy_, within_, attention_, prompt_.kind, output_.kind})
         connect(combo, &QComboBox::currentIndexChanged, this, &ServingForm::revalidate);
     for (QSpinBox* spin : {requests_, concurrency_, seed_, maxBatch_, maxDelay_, clusters_, neighbours_, prefillGroups_,
                            window_, prompt_.min, prompt_.max, output_.min, output_.max})
@@ -241,6 +248,7 @@ engine::ServeBenchSpec ServingForm::spec() const {
     b.max_queue_delay_us = maxDelay_->value();
     if (auto edges = parseIntList(edges_->text())) b.bucket_edges = *edges;
     b.clusters = clusters_->value();
+    b.within = within_->currentText().toStdString();
     b.neighbour_window = neighbours_->value();
     b.output_weight = outputWeight_->value();
     b.prefill_groups = prefillGroups_->value();
@@ -268,6 +276,7 @@ void ServingForm::setSpec(const engine::ServeBenchSpec& spec) {
     maxDelay_->setValue(b.max_queue_delay_us);
     edges_->setText(listText(b.bucket_edges));
     clusters_->setValue(b.clusters);
+    within_->setCurrentIndex(std::max(0, within_->findText(QString::fromStdString(b.within))));
     neighbours_->setValue(b.neighbour_window);
     outputWeight_->setValue(b.output_weight);
     prefillGroups_->setValue(b.prefill_groups);
@@ -285,8 +294,8 @@ void ServingForm::setEditable(bool editable) {
 
 void ServingForm::updateEnabled() {
     for (QWidget* w : std::initializer_list<QWidget*>{requests_, arrivals_, seed_, policy_, maxBatch_, preferred_,
-                                                      maxDelay_, edges_, clusters_, neighbours_, outputWeight_,
-                                                      prefillGroups_, retire_, attention_})
+                                                      maxDelay_, edges_, clusters_, within_, neighbours_,
+                                                      outputWeight_, prefillGroups_, retire_, attention_})
         w->setEnabled(editable_);
     const bool poisson = arrivals_->currentData().toString() == QLatin1String("poisson");
     concurrency_->setVisible(!poisson);

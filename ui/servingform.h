@@ -63,6 +63,7 @@ public:
     QSpinBox* maxDelaySpin() const { return maxDelay_; }
     QLineEdit* bucketEdgesEdit() const { return edges_; }
     QSpinBox* clustersSpin() const { return clusters_; }
+    QComboBox* withinCombo() const { return within_; }
     QSpinBox* neighbourWindowSpin() const { return neighbours_; }
     QDoubleSpinBox* outputWeightSpin() const { return outputWeight_; }
     QSpinBox* prefillGroupsSpin() const { return prefillGroups_; }
@@ -91,6 +92,7 @@ private:
     QSpinBox* maxDelay_ = nullptr;
     QLineEdit* edges_ = nullptr;
     QSpinBox* clusters_ = nullptr;
+    QComboBox* within_ = nullptr;
     QSpinBox* neighbours_ = nullptr;
     QDoubleSpinBox* outputWeight_ = nullptr;
     QSpinBox* prefillGroups_ = nullptr;

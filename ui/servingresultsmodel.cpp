@@ -44,10 +44,9 @@ QString servingSettingsText(const engine::ServeBenchSpec& spec, const std::strin
     const engine::BatchPolicySpec defaults;
     if (policy == "kmeans") {
         text += QStringLiteral(" k=%1").arg(b.clusters);
-        if (b.neighbour_window == 0)
-            text += QStringLiteral(" nearest");
-        else if (b.neighbour_window > b.max_batch)
-            text += QStringLiteral(" nearest-of=%1").arg(b.neighbour_window);
+        if (b.within == "nearest")
+            text += b.neighbour_window > 0 ? QStringLiteral(" nearest-of=%1").arg(b.neighbour_window)
+                                           : QStringLiteral(" nearest");
         if (b.output_weight != defaults.output_weight) text += QStringLiteral(" out-weight=%1").arg(b.output_weight);
     }
     text += QStringLiteral(" B=%1").arg(b.max_batch);

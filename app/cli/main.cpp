@@ -309,9 +309,11 @@ int main(int argc, char** argv) {
     serve->add_option("--bucket-edges", sb.batching.bucket_edges, "bucket: output-length edges")->delimiter(',');
     serve->add_option("--clusters", sb.batching.clusters, "kmeans: clusters");
     serve->add_option("--refit-every", sb.batching.refit_every, "kmeans: arrivals between re-fits");
+    serve->add_option("--within", sb.batching.within,
+                      "kmeans: a batch from the oldest request's cluster: arrival (its oldest, default) or nearest")
+        ->check(CLI::IsMember({"arrival", "nearest"}));
     serve->add_option("--neighbour-window", sb.batching.neighbour_window,
-                      "kmeans: a batch is the nearest among the oldest N of its cluster (default 16 = max batch: "
-                      "arrival order; 0: the whole cluster)");
+                      "kmeans --within nearest: among the cluster's oldest N (default 0: all of it)");
     serve->add_option("--output-weight", sb.batching.output_weight,
                       "kmeans: weight of the output-length feature against the prompt's (default 1.5)");
     serve->add_option("--prefill-groups", sb.batching.prefill_groups,

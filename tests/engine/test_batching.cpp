@@ -85,7 +85,9 @@ TEST(BatchPolicy, BucketsBatchBySimilarOutputLength) {
 }
 
 TEST(BatchPolicy, KMeansBatchesWithinClustersOfSimilarRequests) {
-    auto p = make_policy(spec("kmeans"));
+    BatchPolicySpec s = spec("kmeans");
+    s.within = "nearest";
+    auto p = make_policy(s);
     // Two kinds of traffic: short prompts with short answers, long prompts with long ones.
     std::mt19937_64 rng(3);
     std::vector<Request> q;
@@ -121,10 +123,9 @@ TEST(BatchPolicy, KMeansBatchesWithinClustersOfSimilarRequests) {
     for (std::size_t i : s.take) EXPECT_LT(small[i].max_new, 16);
 }
 
-// Within a cluster, the neighbour window chooses between the most alike requests (0: the
-// whole cluster) and the oldest ones (at most max_batch: arrival order, so a later request
-// never passes an earlier one of its cluster).
-TEST(BatchPolicy, KMeansNeighbourWindowTradesLikenessForArrivalOrder) {
+// Within a cluster: the oldest members (arrival order, so a later request never passes an
+// earlier one of its cluster) or the most alike to the oldest one.
+TEST(BatchPolicy, KMeansTakesAClusterInArrivalOrderOrItsNearest) {
     std::vector<Request> q;
     for (int i = 0; i < 6; ++i) q.push_back(req(100 + i, 220, 200, 0.0001 * i));  // the other cluster
     q.push_back(req(0, 10, 6, 0.001));
@@ -134,10 +135,10 @@ TEST(BatchPolicy, KMeansNeighbourWindowTradesLikenessForArrivalOrder) {
     std::vector<Request> small;
     for (const Request& r : q)
         if (r.prompt_len < 100) small.push_back(r);
-    for (const int window : {4, 0}) {
-        SCOPED_TRACE(window);
+    for (const std::string within : {"arrival", "nearest"}) {
+        SCOPED_TRACE(within);
         BatchPolicySpec s = spec("kmeans");
-        s.neighbour_window = window;
+        s.within = within;
         auto p = make_policy(s);
         for (const Request& r : q) p->on_arrival(r);
         const Decision d = p->next(small, 0.05, true);
@@ -145,7 +146,7 @@ TEST(BatchPolicy, KMeansNeighbourWindowTradesLikenessForArrivalOrder) {
         ASSERT_EQ(got.size(), 4u);
         EXPECT_EQ(got[0], 0) << "led by the oldest";
         std::sort(got.begin(), got.end());
-        EXPECT_EQ(got, window == 4 ? (std::vector<std::int64_t>{0, 1, 2, 3}) : (std::vector<std::int64_t>{0, 4, 5, 6}));
+        EXPECT_EQ(got, within == "arrival" ? (std::vector<std::int64_t>{0, 1, 2, 3}) : (std::vector<std::int64_t>{0, 4, 5, 6}));
     }
 }
 

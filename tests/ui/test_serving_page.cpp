@@ -192,7 +192,7 @@ TEST(ServingResults, SettingsAndWorkloadTexts) {
     s.attention = "segmented";
     s.window = 64;
     EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 B=16 delay=500µs segmented w=64");
-    s.batching.neighbour_window = 0;
+    s.batching.within = "nearest";
     s.batching.prefill_groups = 1;
     s.batching.retire_finished = false;
     EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 nearest B=16 prefills=1 keep-finished delay=500µs segmented w=64");
@@ -276,6 +276,7 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     EXPECT_EQ(s.batching.preferred_batch_sizes, defaults.batching.preferred_batch_sizes);
     EXPECT_EQ(s.batching.bucket_edges, defaults.batching.bucket_edges);
     EXPECT_EQ(s.batching.max_queue_delay_us, defaults.batching.max_queue_delay_us);
+    EXPECT_EQ(s.batching.within, defaults.batching.within);
     EXPECT_EQ(s.batching.neighbour_window, defaults.batching.neighbour_window);
     EXPECT_DOUBLE_EQ(s.batching.output_weight, defaults.batching.output_weight);
     EXPECT_EQ(s.batching.prefill_groups, defaults.batching.prefill_groups);
@@ -301,12 +302,14 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     EXPECT_TRUE(s.compare.empty());
 
     // The clustering and execution settings are the fields'.
-    form.neighbourWindowSpin()->setValue(0);
+    form.withinCombo()->setCurrentIndex(form.withinCombo()->findText("nearest"));
+    form.neighbourWindowSpin()->setValue(32);
     form.outputWeightSpin()->setValue(3.0);
     form.prefillGroupsSpin()->setValue(1);
     form.retireCheck()->setChecked(false);
     s = form.spec();
-    EXPECT_EQ(s.batching.neighbour_window, 0);
+    EXPECT_EQ(s.batching.within, "nearest");
+    EXPECT_EQ(s.batching.neighbour_window, 32);
     EXPECT_DOUBLE_EQ(s.batching.output_weight, 3.0);
     EXPECT_EQ(s.batching.prefill_groups, 1);
     EXPECT_FALSE(s.batching.retire_finished);

@@ -164,7 +164,9 @@ class KMeansPolicy final : public GroupedPolicy {
 public:
     explicit KMeansPolicy(const BatchPolicySpec& s)
         : GroupedPolicy(s), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)),
-          pool_(s.neighbour_window > 0 ? std::size_t(std::max(s.neighbour_window, s.max_batch)) : 0),
+          pool_(s.within == "arrival"     ? std::size_t(s.max_batch)
+                : s.neighbour_window > 0 ? std::size_t(std::max(s.neighbour_window, s.max_batch))
+                                         : 0),
           output_weight_(s.output_weight) {}
 
     void on_arrival(const Request& r) override {
@@ -188,9 +190,9 @@ protected:
         return best;
     }
 
-    // The group's oldest request, then the others of its oldest `pool_` by their distance to it:
-    // a batch of the requests most alike within the cluster (the least padding), led by the one
-    // waiting longest, whose members have not waited much less than the others of the cluster.
+    // The group's oldest request, then the others of its oldest `pool_` (0: all) by their
+    // distance to it: a batch of the requests most alike within the cluster (the least padding)
+    // led by the one waiting longest. A pool of max_batch is arrival order within the cluster.
     void closest_first(const std::vector<Request>& q, std::vector<std::size_t>& members) const override {
         if (centroids_.empty()) return;
         const Point a = scaled(request_features(q[members.front()]));

@@ -311,6 +311,7 @@ void validate(const ServeBenchSpec& s) {
     check(b.clusters >= 1 && b.clusters <= 64, "clusters: must be in [1, 64]");
     check(b.refit_every >= 1 && b.refit_window >= 4, "refit_every >= 1 and refit_window >= 4");
     check(b.output_weight > 0 && b.output_weight <= 100, "output_weight: must be in (0, 100]");
+    check(b.within == "arrival" || b.within == "nearest", "within: arrival or nearest");
     check(b.neighbour_window >= 0, "neighbour_window: must be >= 0 (0: the whole cluster)");
     check(b.prefill_groups >= 1 && b.prefill_groups <= 64, "prefill_groups: must be in [1, 64]");
     for (int p : b.preferred_batch_sizes) check(p >= 1, "preferred_batch_sizes: each must be >= 1 (sizes above max_batch are not used)");
@@ -341,6 +342,10 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
                           {"seed", spec.workload.seed},
                           {"max_batch", spec.batching.max_batch},
                           {"max_queue_delay_us", spec.batching.max_queue_delay_us},
+                          {"clusters", spec.batching.clusters},
+                          {"within", spec.batching.within},
+                          {"neighbour_window", spec.batching.neighbour_window},
+                          {"output_weight", spec.batching.output_weight},
                           {"prefill_groups", spec.batching.prefill_groups},
                           {"retire_finished", spec.batching.retire_finished},
                           {"attention", spec.attention},

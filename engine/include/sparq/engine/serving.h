@@ -48,10 +48,11 @@ struct BatchPolicySpec {
     int clusters = 12;               // kmeans: k
     int refit_every = 32;            // kmeans: arrivals between re-fits
     int refit_window = 256;          // kmeans: the latest requests a fit sees
-    int neighbour_window = 16;       // kmeans: a batch is the oldest request of a cluster and the
-                                     // nearest to it among the cluster's oldest this many (at most
-                                     // max_batch: arrival order within the cluster, the fairest;
-                                     // 0: the whole cluster, the most alike but outliers wait longest)
+    std::string within = "arrival";  // kmeans: how a batch is taken from the oldest request's cluster:
+                                     // arrival (the cluster's oldest, so a later request never passes
+                                     // an earlier one of its cluster) | nearest (the most alike to it)
+    int neighbour_window = 0;        // kmeans, nearest: among the cluster's oldest this many (0: all;
+                                     // the fewer, the less often an outlier is passed over)
     double output_weight = 1.5;      // kmeans: weight of the output-length feature against the
                                      // prompt's (decode time follows the longest output; prompts
                                      // split into prefill groups)
