@@ -85,9 +85,9 @@ TEST(BatchPolicy, BucketsBatchBySimilarOutputLength) {
 }
 
 TEST(BatchPolicy, KMeansBatchesWithinClustersOfSimilarRequests) {
-    BatchPolicySpec s = spec("kmeans");
-    s.within = "nearest";
-    auto p = make_policy(s);
+    BatchPolicySpec nearest = spec("kmeans");
+    nearest.within = "nearest";
+    auto p = make_policy(nearest);
     // Two kinds of traffic: short prompts with short answers, long prompts with long ones.
     std::mt19937_64 rng(3);
     std::vector<Request> q;
