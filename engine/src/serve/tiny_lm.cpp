@@ -158,9 +158,12 @@ torch::Tensor TinyLmImpl::prefill(const torch::Tensor& tokens, const torch::Tens
 }
 
 torch::Tensor TinyLmImpl::decode(const torch::Tensor& token, const torch::Tensor& pos, KvCache& cache) {
-    const std::int64_t B = token.size(0), H = config_.heads, dh = config_.d_model / H, S = cache.slots;
+    const std::int64_t B = token.size(0), H = config_.heads, dh = config_.d_model / H;
     const double scale = 1.0 / std::sqrt(double(dh));
     const torch::Tensor p = pos.to(torch::kLong);
+    // Full mode: the slots past every row's position are empty, so attention runs over the
+    // slots up to the furthest row only, not the whole allocation.
+    const std::int64_t S = cache.ring ? cache.slots : std::min(cache.slots, p.max().item<std::int64_t>() + 1);
     const torch::Tensor slot = cache.ring ? torch::remainder(p, S) : p;
     const torch::Tensor rows = torch::arange(B);
     // A row sees its slots up to its position; a ring that has wrapped holds only the window.
@@ -178,10 +181,11 @@ torch::Tensor TinyLmImpl::decode(const torch::Tensor& token, const torch::Tensor
         const torch::Tensor v = qkv.select(2, 2).squeeze(1);
         cache.k[l].index_put_({rows, Slice(), slot}, k);
         cache.v[l].index_put_({rows, Slice(), slot}, v);
+        const torch::Tensor keys = cache.k[l].narrow(2, 0, S), values = cache.v[l].narrow(2, 0, S);
         // One query per row: products and sums over the cache in place of B x H tiny matrix
         // products (LibTorch's CPU bmm runs those one by one).
-        const torch::Tensor att = torch::softmax((cache.k[l] * q).sum(-1) * scale + bias, -1);  // [B, H, S]
-        const torch::Tensor y = (att.unsqueeze(-1) * cache.v[l]).sum(2);  // [B, H, dh]
+        const torch::Tensor att = torch::softmax((keys * q).sum(-1) * scale + bias, -1);  // [B, H, S]
+        const torch::Tensor y = (att.unsqueeze(-1) * values).sum(2);  // [B, H, dh]
         x = x + b.proj->forward(y.reshape({B, 1, config_.d_model}));
         x = x + mlp(b, b.ln2->forward(x));
     }
