@@ -145,6 +145,11 @@ ServingForm::ServingForm(QWidget* parent)
                                    tr("kmeans: weight of the output length against the prompt length when "
                                       "clustering (decode time follows the longest output)"));
     batching->addRow(tr("Output weight:"), outputWeight_);
+    minWaitShare_ = makeDoubleSpin(this, QStringLiteral("servingMinWaitShare"), 0.0, 1.0, 2, 0.05, b.min_wait_share,
+                                   tr("kmeans: a request joins a batch once it has waited this share of the oldest "
+                                      "request's wait, so a busy cluster's younger requests do not keep passing "
+                                      "the others (0: at once)"));
+    batching->addRow(tr("Min wait share:"), minWaitShare_);
     prefillGroups_ = makeSpin(this, QStringLiteral("servingPrefillGroups"), 1, 64, b.prefill_groups,
                               tr("Every policy: a batch's prompts, sorted by length, run as at most this many "
                                  "padded prefills (the split with the fewest token slots); 1: one prefill"));
@@ -175,7 +180,7 @@ ServingForm::ServingForm(QWidget* parent)
                            window_, prompt_.min, prompt_.max, output_.min, output_.max})
         connect(spin, &QSpinBox::valueChanged, this, &ServingForm::revalidate);
     connect(retire_, &QCheckBox::toggled, this, &ServingForm::revalidate);
-    for (QDoubleSpinBox* spin : {rate_, outputWeight_, prompt_.median, prompt_.sigma, output_.median, output_.sigma})
+    for (QDoubleSpinBox* spin : {rate_, outputWeight_, minWaitShare_, prompt_.median, prompt_.sigma, output_.median, output_.sigma})
         connect(spin, &QDoubleSpinBox::valueChanged, this, &ServingForm::revalidate);
     for (QLineEdit* edit : {preferred_, edges_}) connect(edit, &QLineEdit::textChanged, this, &ServingForm::revalidate);
     revalidate();
@@ -251,6 +256,7 @@ engine::ServeBenchSpec ServingForm::spec() const {
     b.within = within_->currentText().toStdString();
     b.neighbour_window = neighbours_->value();
     b.output_weight = outputWeight_->value();
+    b.min_wait_share = minWaitShare_->value();
     b.prefill_groups = prefillGroups_->value();
     b.retire_finished = retire_->isChecked();
     s.attention = attention_->currentText().toStdString();
@@ -279,6 +285,7 @@ void ServingForm::setSpec(const engine::ServeBenchSpec& spec) {
     within_->setCurrentIndex(std::max(0, within_->findText(QString::fromStdString(b.within))));
     neighbours_->setValue(b.neighbour_window);
     outputWeight_->setValue(b.output_weight);
+    minWaitShare_->setValue(b.min_wait_share);
     prefillGroups_->setValue(b.prefill_groups);
     retire_->setChecked(b.retire_finished);
     attention_->setCurrentIndex(std::max(0, attention_->findText(QString::fromStdString(spec.attention))));
@@ -295,7 +302,7 @@ void ServingForm::setEditable(bool editable) {
 void ServingForm::updateEnabled() {
     for (QWidget* w : std::initializer_list<QWidget*>{requests_, arrivals_, seed_, policy_, maxBatch_, preferred_,
                                                       maxDelay_, edges_, clusters_, within_, neighbours_,
-                                                      outputWeight_, prefillGroups_, retire_, attention_})
+                                                      outputWeight_, minWaitShare_, prefillGroups_, retire_, attention_})
         w->setEnabled(editable_);
     const bool poisson = arrivals_->currentData().toString() == QLatin1String("poisson");
     concurrency_->setVisible(!poisson);

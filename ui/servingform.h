@@ -66,6 +66,7 @@ public:
     QComboBox* withinCombo() const { return within_; }
     QSpinBox* neighbourWindowSpin() const { return neighbours_; }
     QDoubleSpinBox* outputWeightSpin() const { return outputWeight_; }
+    QDoubleSpinBox* minWaitShareSpin() const { return minWaitShare_; }
     QSpinBox* prefillGroupsSpin() const { return prefillGroups_; }
     QCheckBox* retireCheck() const { return retire_; }
     QComboBox* attentionCombo() const { return attention_; }
@@ -95,6 +96,7 @@ private:
     QComboBox* within_ = nullptr;
     QSpinBox* neighbours_ = nullptr;
     QDoubleSpinBox* outputWeight_ = nullptr;
+    QDoubleSpinBox* minWaitShare_ = nullptr;
     QSpinBox* prefillGroups_ = nullptr;
     QCheckBox* retire_ = nullptr;
     QComboBox* attention_ = nullptr;

@@ -48,6 +48,7 @@ QString servingSettingsText(const engine::ServeBenchSpec& spec, const std::strin
             text += b.neighbour_window > 0 ? QStringLiteral(" nearest-of=%1").arg(b.neighbour_window)
                                            : QStringLiteral(" nearest");
         if (b.output_weight != defaults.output_weight) text += QStringLiteral(" out-weight=%1").arg(b.output_weight);
+        if (b.min_wait_share != defaults.min_wait_share) text += QStringLiteral(" wait-share=%1").arg(b.min_wait_share);
     }
     text += QStringLiteral(" B=%1").arg(b.max_batch);
     if (b.prefill_groups != defaults.prefill_groups) text += QStringLiteral(" prefills=%1").arg(b.prefill_groups);

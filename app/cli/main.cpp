@@ -314,6 +314,10 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"arrival", "nearest"}));
     serve->add_option("--neighbour-window", sb.batching.neighbour_window,
                       "kmeans --within nearest: among the cluster's oldest N (default 0: all of it)");
+    serve->add_option("--min-wait-share", sb.batching.min_wait_share,
+                      "kmeans: a request joins a batch once it has waited this share of the oldest one's wait "
+                      "(default 0.3; 0: at once)")
+        ->check(CLI::Range(0.0, 1.0));
     serve->add_option("--output-weight", sb.batching.output_weight,
                       "kmeans: weight of the output-length feature against the prompt's (default 1.5)");
     serve->add_option("--prefill-groups", sb.batching.prefill_groups,

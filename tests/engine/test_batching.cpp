@@ -150,6 +150,25 @@ TEST(BatchPolicy, KMeansTakesAClusterInArrivalOrderOrItsNearest) {
     }
 }
 
+// A busy cluster's young requests wait until they have waited a share of the oldest one's
+// wait; with no share they go with the first batch of their cluster.
+TEST(BatchPolicy, KMeansTakesOnlyRequestsThatWaitedTheirShare) {
+    std::vector<Request> q{req(0, 10, 6, 0.0)};
+    for (int i = 1; i <= 5; ++i) q.push_back(req(100 + i, 220, 200, 0.1 * i));  // the other cluster
+    q.push_back(req(4, 11, 6, 0.5));
+    for (int i = 1; i <= 3; ++i) q.push_back(req(i, 10, 7, 0.9));
+    for (const double share : {0.3, 0.0}) {
+        SCOPED_TRACE(share);
+        BatchPolicySpec s = spec("kmeans");
+        s.min_wait_share = share;
+        auto p = make_policy(s);
+        for (const Request& r : q) p->on_arrival(r);
+        // At 1 s the oldest has waited 1 s: with 0.3, only requests from before 0.7 s go.
+        std::vector<std::int64_t> got = ids(q, p->next(q, 1.0, true));
+        EXPECT_EQ(got, share > 0 ? (std::vector<std::int64_t>{0, 4}) : (std::vector<std::int64_t>{0, 4, 1, 2}));
+    }
+}
+
 TEST(KMeans, ConvergesOnSeparableFeatures) {
     std::mt19937_64 rng(7);
     std::normal_distribution<double> noise(0.0, 0.1);

@@ -183,7 +183,7 @@ engine::ServeBenchReport runFromThePage(ui::ServingPage& page, ui::Workbench& wb
 
 TEST(ServingResults, SettingsAndWorkloadTexts) {
     engine::ServeBenchSpec s;  // the engine's defaults
-    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 B=16 delay=20ms");
+    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=8 B=16 delay=20ms");
     EXPECT_EQ(ui::servingSettingsText(s, "max-delay"), "max-delay B=16 preferred=8,16 delay=20ms");
     EXPECT_EQ(ui::servingSettingsText(s, "bucket"), "bucket B=16 edges=32,64,128 delay=20ms");
     EXPECT_EQ(ui::servingSettingsText(s, "fifo"), "fifo B=16");
@@ -191,11 +191,11 @@ TEST(ServingResults, SettingsAndWorkloadTexts) {
     s.batching.max_queue_delay_us = 500;
     s.attention = "segmented";
     s.window = 64;
-    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 B=16 delay=500µs segmented w=64");
+    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=8 B=16 delay=500µs segmented w=64");
     s.batching.within = "nearest";
     s.batching.prefill_groups = 1;
     s.batching.retire_finished = false;
-    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=12 nearest B=16 prefills=1 keep-finished delay=500µs segmented w=64");
+    EXPECT_EQ(ui::servingSettingsText(s, "kmeans"), "kmeans k=8 nearest B=16 prefills=1 keep-finished delay=500µs segmented w=64");
     EXPECT_EQ(ui::servingSettingsText(s, "continuous"), "continuous B=16 prefills=1 segmented w=64");
     s.batching = {};
     s.batching.max_queue_delay_us = 1500;
@@ -279,6 +279,7 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     EXPECT_EQ(s.batching.within, defaults.batching.within);
     EXPECT_EQ(s.batching.neighbour_window, defaults.batching.neighbour_window);
     EXPECT_DOUBLE_EQ(s.batching.output_weight, defaults.batching.output_weight);
+    EXPECT_DOUBLE_EQ(s.batching.min_wait_share, defaults.batching.min_wait_share);
     EXPECT_EQ(s.batching.prefill_groups, defaults.batching.prefill_groups);
     EXPECT_EQ(s.batching.retire_finished, defaults.batching.retire_finished);
     EXPECT_EQ(s.attention, "full");
@@ -305,12 +306,14 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     form.withinCombo()->setCurrentIndex(form.withinCombo()->findText("nearest"));
     form.neighbourWindowSpin()->setValue(32);
     form.outputWeightSpin()->setValue(3.0);
+    form.minWaitShareSpin()->setValue(0.5);
     form.prefillGroupsSpin()->setValue(1);
     form.retireCheck()->setChecked(false);
     s = form.spec();
     EXPECT_EQ(s.batching.within, "nearest");
     EXPECT_EQ(s.batching.neighbour_window, 32);
     EXPECT_DOUBLE_EQ(s.batching.output_weight, 3.0);
+    EXPECT_DOUBLE_EQ(s.batching.min_wait_share, 0.5);
     EXPECT_EQ(s.batching.prefill_groups, 1);
     EXPECT_FALSE(s.batching.retire_finished);
     form.setSpec(tiny);

@@ -107,14 +107,20 @@ private:
 // Batches formed within groups of similar requests. Once the oldest request has waited the
 // maximum delay (or nothing more will come), its group goes: the oldest request and the
 // members closest to it, so no request starves. Before that, a full group goes at once (the
-// one with the oldest request first).
+// one with the oldest request first). With a minimum wait share, only requests that have
+// waited that share of the oldest one's wait are taken.
 class GroupedPolicy : public BatchPolicy {
 public:
-    explicit GroupedPolicy(const BatchPolicySpec& s) : max_(std::size_t(s.max_batch)), delay_s_(s.max_queue_delay_us * 1e-6) {}
+    GroupedPolicy(const BatchPolicySpec& s, double min_wait_share)
+        : max_(std::size_t(s.max_batch)), delay_s_(s.max_queue_delay_us * 1e-6), min_wait_share_(min_wait_share) {}
     Decision next(const std::vector<Request>& q, double now, bool more) override {
         if (q.empty()) return {};
         std::map<int, std::vector<std::size_t>> groups;  // members in arrival order
-        for (std::size_t i = 0; i < q.size(); ++i) groups[group_of(q[i])].push_back(i);
+        // Only requests that have waited a share of the oldest one's wait may go: the younger
+        // members of a busy group cannot keep passing the older requests of the others.
+        const double eligible_before = now - min_wait_share_ * (now - q.front().arrival_s);
+        for (std::size_t i = 0; i < q.size(); ++i)
+            if (q[i].arrival_s <= eligible_before) groups[group_of(q[i])].push_back(i);
         std::vector<std::size_t>* pick = nullptr;
         if (!more || now - q.front().arrival_s >= delay_s_) {
             pick = &groups[group_of(q.front())];
@@ -129,6 +135,7 @@ public:
         }
         if (pick->size() > max_) closest_first(q, *pick);
         d.take.assign(pick->begin(), pick->begin() + std::ptrdiff_t(std::min(pick->size(), max_)));
+
         return d;
     }
 
@@ -137,15 +144,17 @@ protected:
     /// Orders a group's members (the oldest first) for taking: by default, arrival order.
     virtual void closest_first(const std::vector<Request>& q, std::vector<std::size_t>& members) const {}
 
+
 private:
     std::size_t max_;
     double delay_s_;
+    double min_wait_share_;
 };
 
 // Length bucketing on the expected output length.
 class BucketPolicy final : public GroupedPolicy {
 public:
-    explicit BucketPolicy(const BatchPolicySpec& s) : GroupedPolicy(s), edges_(s.bucket_edges) {
+    explicit BucketPolicy(const BatchPolicySpec& s) : GroupedPolicy(s, 0.0), edges_(s.bucket_edges) {
         std::sort(edges_.begin(), edges_.end());
     }
 
@@ -163,7 +172,7 @@ private:
 class KMeansPolicy final : public GroupedPolicy {
 public:
     explicit KMeansPolicy(const BatchPolicySpec& s)
-        : GroupedPolicy(s), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)),
+        : GroupedPolicy(s, s.min_wait_share), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)),
           pool_(s.within == "arrival"     ? std::size_t(s.max_batch)
                 : s.neighbour_window > 0 ? std::size_t(std::max(s.neighbour_window, s.max_batch))
                                          : 0),

@@ -310,6 +310,7 @@ void validate(const ServeBenchSpec& s) {
     check(b.max_queue_delay_us >= 0, "max_queue_delay_us: must be >= 0");
     check(b.clusters >= 1 && b.clusters <= 64, "clusters: must be in [1, 64]");
     check(b.refit_every >= 1 && b.refit_window >= 4, "refit_every >= 1 and refit_window >= 4");
+    check(b.min_wait_share >= 0 && b.min_wait_share <= 1, "min_wait_share: must be in [0, 1]");
     check(b.output_weight > 0 && b.output_weight <= 100, "output_weight: must be in (0, 100]");
     check(b.within == "arrival" || b.within == "nearest", "within: arrival or nearest");
     check(b.neighbour_window >= 0, "neighbour_window: must be >= 0 (0: the whole cluster)");
@@ -346,6 +347,7 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
                           {"within", spec.batching.within},
                           {"neighbour_window", spec.batching.neighbour_window},
                           {"output_weight", spec.batching.output_weight},
+                          {"min_wait_share", spec.batching.min_wait_share},
                           {"prefill_groups", spec.batching.prefill_groups},
                           {"retire_finished", spec.batching.retire_finished},
                           {"attention", spec.attention},

@@ -45,7 +45,7 @@ struct BatchPolicySpec {
     int max_queue_delay_us = 20000;  // max-delay, bucket, kmeans: the longest the oldest request
                                      // waits for a fuller batch
     std::vector<int> bucket_edges{32, 64, 128};  // bucket: edges of expected output length
-    int clusters = 12;               // kmeans: k
+    int clusters = 8;                // kmeans: k
     int refit_every = 32;            // kmeans: arrivals between re-fits
     int refit_window = 256;          // kmeans: the latest requests a fit sees
     std::string within = "arrival";  // kmeans: how a batch is taken from the oldest request's cluster:
@@ -53,6 +53,9 @@ struct BatchPolicySpec {
                                      // an earlier one of its cluster) | nearest (the most alike to it)
     int neighbour_window = 0;        // kmeans, nearest: among the cluster's oldest this many (0: all;
                                      // the fewer, the less often an outlier is passed over)
+    double min_wait_share = 0.3;     // kmeans: a request joins a batch once it has waited this share of
+                                     // the oldest request's wait, so the younger members of a busy
+                                     // cluster do not keep passing the others (0: at once)
     double output_weight = 1.5;      // kmeans: weight of the output-length feature against the
                                      // prompt's (decode time follows the longest output; prompts
                                      // split into prefill groups)
