@@ -48,9 +48,8 @@ ServingPage::ServingPage(Workbench* workbench, QWidget* parent) : QWidget(parent
     leftLayout->addWidget(form_);
     controls_ = new JobControlPanel(QStringLiteral("serving"), left);
     controls_->startButton()->setText(tr("Run"));
-    controls_->stopButton()->setEnabled(false);
-    controls_->stopButton()->setToolTip(tr("A serving benchmark cannot be stopped once started: the engine offers no "
-                                           "cancellation. It ends on its own."));
+    controls_->stopButton()->setToolTip(tr("End the benchmark within a decode step; the policies that finished "
+                                           "keep their results"));
     compare_ = new QPushButton(style()->standardIcon(QStyle::SP_BrowserReload), tr("Compare all policies"));
     compare_->setObjectName(QStringLiteral("servingCompareButton"));
     controls_->addButton(compare_);
@@ -110,6 +109,7 @@ ServingPage::ServingPage(Workbench* workbench, QWidget* parent) : QWidget(parent
 
     connect(controls_->startButton(), &QPushButton::clicked, this, &ServingPage::runBench);
     connect(compare_, &QPushButton::clicked, this, &ServingPage::compareAllPolicies);
+    connect(controls_->stopButton(), &QPushButton::clicked, this, &ServingPage::stopJob);
     connect(clear_, &QPushButton::clicked, results_, &ServingResultsModel::clear);
     connect(form_, &ServingForm::changed, this, &ServingPage::updateControls);
     connect(results_, &ServingResultsModel::rowsChanged, this, &ServingPage::updatePareto);
@@ -141,7 +141,6 @@ void ServingPage::updateControls() {
     const QString tip =
         form_->isValid() ? tr("Serve the workload with the chosen policy (Ctrl+Return)") : form_->error();
     controls_->setJobState(running, benchRuns(), form_->isValid(), tip);
-    controls_->stopButton()->setEnabled(false);  // see the class comment
     const QString compareBlock = compareBlocker();
     compare_->setEnabled(!running && compareBlock.isEmpty());
     compare_->setToolTip(compareBlock.isEmpty() ? tr("Serve the same workload with every policy, one after the other")
@@ -178,7 +177,6 @@ bool ServingPage::start(engine::ServeBenchSpec spec) {
     log->append(tr("serving %1 requests with %2 (%3)")
                     .arg(spec.workload.requests)
                     .arg(what, servingWorkloadText(spec.workload)));
-    log->append(tr("a serving benchmark cannot be stopped once started; it ends on its own"));
     controls_->progress()->showBusy(tr("loading the model"));
     emit benchStarted(what);
     return true;
@@ -209,7 +207,15 @@ void ServingPage::onFinished(const engine::TrainResult& result) {
         controls_->log()->append(tr("the benchmark failed: %1").arg(QString::fromStdString(result.error)), true);
         return;
     }
+    if (result.status == engine::JobStatus::Cancelled) {
+        controls_->reportEnded(result, tr("stopped; the policies that finished are in the table"));
+        return;
+    }
     controls_->reportEnded(result, policiesTotal_ == 1 ? tr("1 result") : tr("%1 results").arg(policiesTotal_));
+}
+
+void ServingPage::stopJob() {
+    if (workbench_->isRunning() && workbench_->currentKind() == Workbench::JobKind::Serve) workbench_->stop();
 }
 
 void ServingPage::updatePareto() {

@@ -6,8 +6,8 @@
 // in its colour, and the log says how far the model's training (first run only) has come.
 // Every policy result of the session becomes a row of the results table, with the settings
 // that produced it, and a point of the Pareto chart of throughput against p95 latency, whose
-// frontier rows are bold in the table. A benchmark cannot be stopped: the engine offers no
-// cancellation, so Stop stays disabled and says so.
+// frontier rows are bold in the table. Stop ends a benchmark within a decode step; the
+// policies that had finished keep their rows.
 #include <QString>
 #include <QWidget>
 
@@ -72,6 +72,7 @@ private:
     void onLog(const QString& level, const QString& message);
     void onServed(const engine::ServeBenchReport& report);
     void onFinished(const engine::TrainResult& result);
+    void stopJob();
     void updatePareto();
 
     Workbench* workbench_;

@@ -61,6 +61,7 @@ void Workbench::reopenHistory() {
 }
 
 Workbench::~Workbench() {
+    serveStop_.store(true);  // a serving benchmark ends within a decode step
     if (serveThread_.joinable()) serveThread_.join();
     engine_.reset();
     if (store_) store_->detach();
@@ -112,6 +113,7 @@ void Workbench::startServe(engine::ServeBenchSpec spec) {
     Lane& lane = lanes_[std::size_t(JobKind::Serve)];
     lane.runId = 0;
     serveSpec_ = spec;
+    serveStop_.store(false);
     kind_ = JobKind::Serve;
     running_ = true;
     JobBridge* bridge = lane.bridge.get();
@@ -120,9 +122,11 @@ void Workbench::startServe(engine::ServeBenchSpec spec) {
         engine::TrainResult end;
         end.status = engine::JobStatus::Completed;
         try {
-            report = engine::serve_bench(spec, bus_.get(), store_.get(),
-                                         [bridge](const std::string& line) { bridge->on_log("info", line); });
+            report = engine::serve_bench(
+                spec, bus_.get(), store_.get(), [bridge](const std::string& line) { bridge->on_log("info", line); },
+                &serveStop_);
             end.run_id = report.run_id;
+            if (report.cancelled) end.status = engine::JobStatus::Cancelled;
         } catch (const std::exception& e) {
             end.status = engine::JobStatus::Failed;
             end.error = e.what();
@@ -133,7 +137,7 @@ void Workbench::startServe(engine::ServeBenchSpec spec) {
             this,
             [this, report = std::move(report), end, bridge] {
                 serveThread_.join();
-                if (end.status == engine::JobStatus::Completed) emit served(report);
+                if (end.status != engine::JobStatus::Failed) emit served(report);  // cancelled: the finished policies
                 bridge->on_finished(end);
             },
             Qt::QueuedConnection);
@@ -196,7 +200,11 @@ QString Workbench::currentJobName() const {
 }
 
 void Workbench::stop() {
-    if (canStop() && job_.valid()) job_.cancel();
+    if (!canStop()) return;
+    if (kind_ == JobKind::Serve)
+        serveStop_.store(true);
+    else if (job_.valid())
+        job_.cancel();
 }
 
 }  // namespace sparq::ui

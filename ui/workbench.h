@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <atomic>
 #include <thread>
 
 #include <QObject>
@@ -95,7 +96,7 @@ public:
     /// cannot be stopped and is left running.
     void stop();
     /// True while a job runs that stop() can stop (any job but a serving benchmark).
-    bool canStop() const { return running_ && kind_ != JobKind::Serve; }
+    bool canStop() const { return running_; }
     /// Opens the history at dbPath() again, with a new engine on it: after a damaged file was
     /// moved aside, this starts a new history there. Refused (engine::ConfigError) while a job
     /// runs; throws profiler::StoreError when the file cannot be opened, and jobs are then
@@ -179,6 +180,7 @@ private:
     // serve_bench runs here, to its end; joined when it reports back, or by the destructor before
     // the bus and the history it writes to are gone.
     std::thread serveThread_;
+    std::atomic<bool> serveStop_{false};  // stop(): serve_bench ends within a decode step
     bool running_ = false;
 };
 

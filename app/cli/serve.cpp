@@ -1,4 +1,6 @@
 // sparq-cli serve-bench: tiny-lm answering a seeded workload under each batching policy.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -46,6 +48,12 @@ void print_text(const engine::ServeResult& r) {
                     x.next_byte_accuracy);
 }
 
+// Ctrl-C ends the benchmark within a decode step; the policies that finished are printed and
+// stored, the run as cancelled.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+extern "C" void on_interrupt(int) { g_stop.store(true, std::memory_order_relaxed); }
+
 }  // namespace
 
 int run_serve_bench(ServeBenchOptions o) {
@@ -81,22 +89,28 @@ int run_serve_bench(ServeBenchOptions o) {
 
     std::unique_ptr<History> history;
     if (o.record) history = std::make_unique<History>(spec.db);
-    const engine::ServeBenchReport report =
-        engine::serve_bench(spec, history ? &history->bus : nullptr, history ? history->store.get() : nullptr, log);
+    g_stop.store(false);
+    const auto previous = std::signal(SIGINT, on_interrupt);
+    const engine::ServeBenchReport report = engine::serve_bench(
+        spec, history ? &history->bus : nullptr, history ? history->store.get() : nullptr, log, &g_stop);
+    std::signal(SIGINT, previous);
     history.reset();  // every sample committed
+    const int status = report.cancelled ? 130 : 0;  // the shell's code for an interrupted command
+    if (report.cancelled) std::fprintf(stderr, "sparq-cli: interrupted; %zu policies had finished\n", report.results.size());
     if (o.json) {
         if (spec.compare.empty()) {
+            if (report.results.empty()) return status;
             std::printf("%s\n", engine::to_json(report.results.front()).c_str());
         } else {
             nlohmann::json all = nlohmann::json::array();
             for (const auto& r : report.results) all.push_back(nlohmann::json::parse(engine::to_json(r)));
             std::printf("%s\n", all.dump().c_str());
         }
-        return 0;
+        return status;
     }
     for (const auto& r : report.results) print_text(r);
     if (report.run_id) std::printf("recorded as run %lld\n", static_cast<long long>(report.run_id));
-    return 0;
+    return status;
 }
 
 }  // namespace sparq::cli

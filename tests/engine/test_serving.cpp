@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <atomic>
+#include <chrono>
 #include <numeric>
+#include <thread>
 
 #include "serve/batching.h"
 #include "serve/server.h"
@@ -253,6 +256,31 @@ TEST(Server, FifoWithFewerClientsThanItsBatchDoesNotWaitForEver) {
     const ServerRun run = run_server(m, text, make_requests(w, std::int64_t(text.size()), 64), c);
     EXPECT_EQ(run.result.requests, 10);
     EXPECT_LE(run.result.mean_batch, 4.0);
+}
+
+// A stop flag set while requests are served ends the run within a decode step.
+TEST(Server, StopsWithinAStepWhenAsked) {
+    torch::NoGradGuard no_grad;
+    TinyLm m = small_model();
+    const std::string text = text_of(4000);
+    WorkloadSpec w;
+    w.requests = 100000;  // far more than can be served before the stop
+    w.prompt = {"fixed", 8, 1, 1, 64};
+    w.output = {"fixed", 40, 1, 1, 64};
+    for (const char* policy : {"kmeans", "continuous"}) {
+        SCOPED_TRACE(policy);
+        std::atomic<bool> stop{false};
+        ServerConfig c = config(policy);
+        c.stop = &stop;
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            stop.store(true);
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        EXPECT_THROW(run_server(m, text, make_requests(w, std::int64_t(text.size()), 64), c), ServeStopped);
+        stopper.join();
+        EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+    }
 }
 
 TEST(Server, RequestQualityScoresTheTrueContinuation) {

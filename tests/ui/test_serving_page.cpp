@@ -145,10 +145,9 @@ engine::ServeBenchReport runFromThePage(ui::ServingPage& page, ui::Workbench& wb
     EXPECT_TRUE(wb.isRunning());
     EXPECT_EQ(wb.currentKind(), ui::Workbench::JobKind::Serve);
     EXPECT_TRUE(page.benchRuns());
-    // Nothing can stop it; the form is locked and nothing else starts meanwhile.
-    EXPECT_FALSE(wb.canStop());
-    EXPECT_FALSE(page.stopButton()->isEnabled());
-    EXPECT_TRUE(page.stopButton()->toolTip().contains("cannot be stopped"));
+    // Stop can end it; the form is locked and nothing else starts meanwhile.
+    EXPECT_TRUE(wb.canStop());
+    EXPECT_TRUE(page.stopButton()->isEnabled());
     EXPECT_FALSE(page.form()->requestsSpin()->isEnabled());
     EXPECT_FALSE(page.runButton()->isEnabled());
     EXPECT_FALSE(page.compareButton()->isEnabled());
@@ -512,8 +511,8 @@ TEST(ServingPage, CompareAllPoliciesAddsARowPerPolicyAndTheFrontier) {
     EXPECT_FALSE(model.frontier().empty());
     test::saveScreenshot(page, "SPARQ_SERVING_SCREENSHOT");
 
-    // fifo waits for full batches: more than the four clients can fill would never come, and a
-    // benchmark cannot be stopped, so neither Run nor Compare starts one.
+    // fifo waits for full batches: more than the four clients can fill would never come, so
+    // neither Run nor Compare starts one.
     page.form()->policyCombo()->setCurrentText("fifo");
     page.form()->maxBatchSpin()->setValue(6);
     EXPECT_TRUE(page.form()->error().contains("wait forever")) << page.form()->error().toStdString();
@@ -540,6 +539,53 @@ TEST(ServingPage, CompareAllPoliciesAddsARowPerPolicyAndTheFrontier) {
     page.clearButton()->click();
     EXPECT_EQ(model.rowCount(), 0);
     EXPECT_TRUE(page.pareto()->front().empty());
+}
+
+// Stop during a comparison: the benchmark ends within a decode step, the policies that had
+// finished keep their rows, and the run is stored as cancelled with their results.
+TEST(ServingPage, StopEndsABenchmarkAndKeepsTheFinishedPolicies) {
+    if (!haveLicenceTexts()) GTEST_SKIP() << "/usr/share/common-licenses (tiny-lm's training text) is missing";
+    test::ScratchWorkbench s;
+    ui::ServingPage page(&s.wb);
+    QTemporaryDir cache;
+    engine::ServeBenchSpec spec = tinySpec(cache.path());
+    spec.workload.rate = 8;  // about a second and a half per policy, whatever the machine
+    page.form()->setSpec(spec);
+    QSignalSpy served(&s.wb, &ui::Workbench::served);
+    QSignalSpy finished(s.wb.serveBridge(), &ui::JobBridge::finished);
+    page.compareButton()->click();
+    ASSERT_TRUE(s.wb.isRunning());
+    auto logged = [&](const QString& start) {
+        for (int i = 0; i < page.logList()->count(); ++i)
+            if (page.logList()->item(i)->text().contains(start)) return true;
+        return false;
+    };
+    // The first policy (fifo) has finished: stop while the second serves.
+    ASSERT_TRUE(QTest::qWaitFor([&] { return logged("fifo: "); }, kRunTimeoutMs));
+    ASSERT_TRUE(page.stopButton()->isEnabled());
+    page.stopButton()->click();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 10000)) << "Stop did not end it";
+    EXPECT_FALSE(s.wb.isRunning());
+    const auto end = finished.at(0).at(0).value<engine::TrainResult>();
+    EXPECT_EQ(end.status, engine::JobStatus::Cancelled);
+    ASSERT_EQ(served.count(), 1);
+    const auto report = served.at(0).at(0).value<engine::ServeBenchReport>();
+    EXPECT_TRUE(report.cancelled);
+    ASSERT_GE(report.results.size(), 1u);
+    EXPECT_LT(report.results.size(), engine::serving_policies().size());
+    EXPECT_EQ(report.results[0].policy, "fifo");
+    EXPECT_EQ(report.results[0].requests, 12) << "a finished policy keeps its whole figures";
+    EXPECT_EQ(page.results()->rowCount(), int(report.results.size()));
+    EXPECT_TRUE(logged("cancelled"));
+
+    s.wb.store().flush();
+    const profiler::RunReader reader(s.wb.dbPath());
+    const auto record = reader.run(report.run_id);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->status, "cancelled");
+    EXPECT_EQ(test::toObject(record->summary_json).value("results").toArray().size(), int(report.results.size()));
+    // It can run again.
+    EXPECT_TRUE(page.runButton()->isEnabled());
 }
 
 TEST(ServingPage, AFailedBenchmarkSaysWhyAndAddsNoRow) {

@@ -61,7 +61,7 @@ std::string cache_name(const LmSpec& m) {
     return name;
 }
 
-TinyLm train_lm(const LmSpec& s, const Corpus& corpus, const ServeLog& log) {
+TinyLm train_lm(const LmSpec& s, const Corpus& corpus, const ServeLog& log, const std::atomic<bool>* stop) {
     // The spec's threads (one by default): more train faster on an idle machine, but beside
     // other work OpenMP's spinning threads wait for a descheduled one at every operator
     // (measured here: 0.07 s steps became 1.2 s while a compiler ran on the other core).
@@ -76,6 +76,7 @@ TinyLm train_lm(const LmSpec& s, const Corpus& corpus, const ServeLog& log) {
     const auto t0 = std::chrono::steady_clock::now();
     double ema = 0;
     for (int step = 0; step < s.train_steps; ++step) {
+        throw_if_stopped(stop);
         // Warm-up for 5% of the steps, then cosine decay to a tenth.
         const double warm = std::max(1.0, 0.05 * s.train_steps), p = step / double(std::max(1, s.train_steps));
         const double lr = step < warm ? s.lr * (step + 1) / warm : s.lr * (0.1 + 0.45 * (1 + std::cos(M_PI * p)));
@@ -107,7 +108,8 @@ TinyLm train_lm(const LmSpec& s, const Corpus& corpus, const ServeLog& log) {
 // The spec's checkpoint, or the cached model of this configuration, trained and cached
 // (written to a temporary name, then renamed) when there is none.
 TinyLm obtain_model(const LmSpec& s, const std::string& checkpoint, const std::string& cache_dir, const Corpus& corpus,
-                    const ServeLog& log, std::vector<std::string>& messages, std::string* path_out) {
+                    const ServeLog& log, std::vector<std::string>& messages, std::string* path_out,
+                    const std::atomic<bool>* stop = nullptr) {
     TinyLm model(config_of(s));
     std::string path = checkpoint;
     if (path.empty()) {
@@ -115,7 +117,7 @@ TinyLm obtain_model(const LmSpec& s, const std::string& checkpoint, const std::s
         path = (fs::path(cache_dir) / cache_name(s)).string();
         if (!fs::exists(path)) {
             const auto t0 = std::chrono::steady_clock::now();
-            model = train_lm(s, corpus, log);
+            model = train_lm(s, corpus, log, stop);
             const std::string tmp = path + ".tmp";
             torch::save(model, tmp);
             fs::rename(tmp, path);
@@ -191,8 +193,10 @@ nlohmann::json result_json(const ServeResult& r) {
 
 int max_total_of(const WorkloadSpec& w) { return w.prompt.max + w.output.max; }
 
-ServerConfig server_config(const ServeBenchSpec& spec, const std::string& policy, int concurrency) {
+ServerConfig server_config(const ServeBenchSpec& spec, const std::string& policy, int concurrency,
+                           const std::atomic<bool>* stop) {
     ServerConfig c;
+    c.stop = stop;
     c.batching = spec.batching;
     c.batching.policy = policy;
     c.closed_loop = spec.workload.rate <= 0;
@@ -207,7 +211,7 @@ ServerConfig server_config(const ServeBenchSpec& spec, const std::string& policy
 // requests' true continuations.
 ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, const std::string& text,
                        const std::vector<Request>& requests, profiler::MetricBus* bus, profiler::RunId run,
-                       const ServeLog& log) {
+                       const ServeLog& log, const std::atomic<bool>* stop) {
     const double edge_ms = ms_per_byte(edge, text), cloud_ms = ms_per_byte(cloud, text);
     std::vector<Request> part[2];
     for (const Request& r : requests) {
@@ -230,7 +234,7 @@ ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, 
         TinyLm& model = side == 0 ? edge : cloud;
         const int share = std::max(1, int(std::lround(double(spec.workload.concurrency) * double(part[side].size()) /
                                                       double(requests.size()))));
-        const ServerRun r = run_server(model, text, part[side], server_config(spec, spec.batching.policy, share),
+        const ServerRun r = run_server(model, text, part[side], server_config(spec, spec.batching.policy, share, stop),
                                        LiveOut{bus, run, "routed-" + route.name});
         route.p50_ms = r.result.p50_ms;
         route.p95_ms = r.result.p95_ms;
@@ -322,13 +326,20 @@ void validate(const ServeBenchSpec& s) {
 }
 
 ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bus, profiler::RunStore* store,
-                             const ServeLog& log) {
+                             const ServeLog& log, const std::atomic<bool>* stop) {
     validate(spec);
     at::set_num_threads(spec.threads);
     ServeBenchReport report;
     const Corpus corpus = load_corpus(spec.model.text_dir, spec.model.holdout);
     const std::string cache_dir = cache_dir_of(spec);
-    TinyLm model = obtain_model(spec.model, spec.checkpoint, cache_dir, corpus, log, report.messages, &report.checkpoint);
+    TinyLm model{nullptr};
+    try {
+        model = obtain_model(spec.model, spec.checkpoint, cache_dir, corpus, log, report.messages, &report.checkpoint, stop);
+    } catch (const ServeStopped&) {
+        if (log) log("stopped while training the model; nothing was served");
+        report.cancelled = true;
+        return report;
+    }
     report.train_heldout_loss = evaluate_lm(model, corpus.heldout, spec.model.context, 0, 32).loss;
 
     const int max_total = max_total_of(spec.workload);
@@ -368,13 +379,14 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
     try {
         if (spec.route) {
             TinyLm edge =
-                obtain_model(spec.edge, "", cache_dir, corpus, log, report.messages, nullptr);
-            report.results.push_back(run_routed(spec, model, edge, corpus.heldout, requests, bus, report.run_id, log));
+                obtain_model(spec.edge, "", cache_dir, corpus, log, report.messages, nullptr, stop);
+            report.results.push_back(
+                run_routed(spec, model, edge, corpus.heldout, requests, bus, report.run_id, log, stop));
         } else {
             for (const std::string& policy : policies) {
                 if (log) log("serving " + std::to_string(requests.size()) + " requests with " + policy);
                 ServerRun r = run_server(model, corpus.heldout, requests,
-                                         server_config(spec, policy, spec.workload.concurrency),
+                                         server_config(spec, policy, spec.workload.concurrency, stop),
                                          LiveOut{bus, report.run_id, policy});
                 if (log) {
                     char line[240];
@@ -387,6 +399,11 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
                 report.results.push_back(std::move(r.result));
             }
         }
+    } catch (const ServeStopped&) {
+        // The policy that was running has partial figures only: it is dropped; the policies
+        // that finished are kept.
+        report.cancelled = true;
+        if (log) log("stopped; " + std::to_string(report.results.size()) + " policies had finished");
     } catch (...) {
         if (store && report.run_id) store->finish_run(report.run_id, "failed", "{}", std::nullopt);
         throw;
@@ -402,7 +419,7 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
                                {"serving",
                                 {{"preferred_batch_sizes", spec.batching.preferred_batch_sizes},
                                  {"max_queue_delay_us", spec.batching.max_queue_delay_us}}}};
-        store->finish_run(report.run_id, "completed", summary.dump(), std::nullopt);
+        store->finish_run(report.run_id, report.cancelled ? "cancelled" : "completed", summary.dump(), std::nullopt);
     }
     return report;
 }

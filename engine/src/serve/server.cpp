@@ -165,6 +165,7 @@ private:
 
     void run_batches(std::unique_ptr<BatchPolicy> policy) {
         while (completed_ < requests_.size()) {
+            throw_if_stopped(config_.stop);
             admit(policy.get());
             const Decision d = policy->next(queue_, now(), more());
             if (d.take.empty()) {
@@ -247,6 +248,7 @@ private:
             if (r->max_new == 1) complete(*r);
         // `made`: the bytes every row of the batch has generated so far.
         for (int made = 1; made < longest_out; ++made) {
+            throw_if_stopped(config_.stop);
             if (config_.batching.retire_finished && rows.size() > 1) {
                 std::vector<std::int64_t> keep;
                 for (std::size_t i = 0; i < rows.size(); ++i)
@@ -284,6 +286,7 @@ private:
         std::vector<int> made(std::size_t(rows), 0);
         torch::Tensor token = torch::zeros({rows}, torch::kLong), pos = torch::zeros({rows}, torch::kLong);
         while (completed_ < requests_.size()) {
+            throw_if_stopped(config_.stop);
             admit(nullptr);
             std::vector<std::int64_t> free;
             for (std::int64_t i = 0; i < rows; ++i)

@@ -5,6 +5,7 @@
 // continuous batching instead lets requests join and leave a running batch between decode
 // steps. Every figure comes from what happened: completion times, the token slots each
 // batch really ran, the cache tensors really allocated.
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,7 +23,16 @@ struct ServerConfig {
     int concurrency = 48;
     std::int64_t window = 0;  // > 0: segmented attention with this window
     int max_total = 576;      // prompt + output bytes of the longest request (the full cache)
+    const std::atomic<bool>* stop = nullptr;  // set: the server throws ServeStopped within a step
 };
+
+/// Thrown when ServerConfig::stop (or the stop flag given to training) is set.
+struct ServeStopped {};
+
+/// Throws ServeStopped when `stop` is set.
+inline void throw_if_stopped(const std::atomic<bool>* stop) {
+    if (stop && stop->load(std::memory_order_relaxed)) throw ServeStopped{};
+}
 
 /// Where live figures go (optional): the series serve/<label>/...
 struct LiveOut {

@@ -5,6 +5,7 @@
 // slots), KV-cache bytes (the cache tensors as allocated), CPU utilization. An edge/cloud
 // router sends each request to a small or a large model by a rule the user tunes. No torch
 // types cross this header.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -156,6 +157,7 @@ struct ServeBenchReport {
     double train_heldout_loss = 0;   // the model's held-out loss at its training length
     std::vector<ServeResult> results;
     std::vector<AttentionProbe> attention;  // filled by probe_attention
+    bool cancelled = false;          // stopped early: `results` holds the policies that finished
 };
 
 /// Progress and live figures: a line of text now and then; the bus gets the series
@@ -163,9 +165,12 @@ struct ServeBenchReport {
 using ServeLog = std::function<void(const std::string& line)>;
 
 /// Runs the spec's policy (or every policy of `compare`) on the same seeded workload, one
-/// after the other in this process. `bus` may be null.
+/// after the other in this process. `bus` may be null. Setting `stop` (from any thread) ends
+/// it within a decode step (or a training step): the policy then running is dropped, the
+/// ones that finished are reported and stored, the run is stored as cancelled, and
+/// report.cancelled is set.
 ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bus, profiler::RunStore* store,
-                             const ServeLog& log);
+                             const ServeLog& log, const std::atomic<bool>* stop = nullptr);
 
 /// KV-cache memory and held-out quality of full and segmented attention at a long input.
 std::vector<AttentionProbe> probe_attention(const ServeBenchSpec& spec, int input_length, const ServeLog& log);
