@@ -171,7 +171,7 @@ TEST(Server, EveryPolicyAnswersEveryRequest) {
     const auto requests = make_requests(w, std::int64_t(text.size()), 64);
     const std::int64_t tokens = std::accumulate(requests.begin(), requests.end(), std::int64_t(0),
                                                 [](std::int64_t s, const Request& r) { return s + r.max_new; });
-    for (const std::string& policy : {"fifo", "max-delay", "bucket", "kmeans", "continuous"}) {
+    for (const std::string policy : {"fifo", "max-delay", "bucket", "kmeans", "continuous"}) {
         SCOPED_TRACE(policy);
         const ServerRun run = run_server(m, text, requests, config(policy));
         EXPECT_EQ(run.result.requests, 20);
@@ -198,7 +198,7 @@ TEST(Server, EqualRequestsWasteNoSlotsInStaticBatches) {
     w.prompt = {"fixed", 12, 1, 1, 64};
     w.output = {"fixed", 9, 1, 1, 64};
     const auto requests = make_requests(w, std::int64_t(text.size()), 64);
-    for (const std::string& policy : {"fifo", "max-delay", "bucket", "kmeans"}) {
+    for (const std::string policy : {"fifo", "max-delay", "bucket", "kmeans"}) {
         SCOPED_TRACE(policy);
         ServerConfig c = config(policy);
         c.concurrency = 8;
