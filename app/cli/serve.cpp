@@ -96,7 +96,7 @@ int run_serve_bench(ServeBenchOptions o) {
     std::signal(SIGINT, previous);
     history.reset();  // every sample committed
     const int status = report.cancelled ? 130 : 0;  // the shell's code for an interrupted command
-    if (report.cancelled) std::fprintf(stderr, "sparq-cli: interrupted; %zu policies had finished\n", report.results.size());
+    if (report.cancelled && o.quiet) std::fprintf(stderr, "sparq-cli: interrupted\n");  // else the log said so
     if (o.json) {
         if (spec.compare.empty()) {
             if (report.results.empty()) return status;

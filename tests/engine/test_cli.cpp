@@ -264,6 +264,36 @@ TEST(Cli, ContinualJsonAndTheHistoryCommands) {
 
 // serve-bench: the contract keys for one policy, a JSON array of every policy with
 // --compare, the run in the history with its live series, and one-line errors.
+// Ctrl-C while the second policy serves: the first one's figures are printed and stored, the
+// run is cancelled, and the exit status is the shell's for an interrupt.
+TEST(Cli, ServeBenchStopsOnCtrlCAndKeepsTheFinishedPolicies) {
+    TempDir dir;
+    const std::string err = dir.file("serve.txt"), db = dir.file("h.db");
+    const std::string bench = std::string(SPARQ_CLI_PATH) + " serve-bench --preset tiny-lm --compare --rate 8" +
+                              " --train-steps 5 --cache-dir " + dir.file("models") + " --db " + db +
+                              " --requests 12 --max-batch 4 --prompt uniform:8:1:4:24 --output uniform:8:1:1:12 --json";
+    const std::string script = bench + " 2>" + err + " & pid=$!; "
+                               "for i in $(seq 600); do grep -q 'fifo: ' " + err + " && break; sleep 0.1; done; "
+                               "kill -INT $pid; wait $pid; echo exit=$?";
+    FILE* p = popen(script.c_str(), "r");  // run by sh
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    pclose(p);
+    ASSERT_NE(out.find("exit=130"), std::string::npos) << out;
+    const auto arr = nlohmann::json::parse(out.substr(0, out.find("exit=")));
+    ASSERT_TRUE(arr.is_array());
+    ASSERT_GE(arr.size(), 1u);
+    EXPECT_LT(arr.size(), 5u);
+    EXPECT_EQ(arr[0]["policy"], "fifo");
+    EXPECT_EQ(arr[0]["requests"], 12);
+    const Result h = run("history list --kind serve --db " + db + " --json", dir);
+    ASSERT_EQ(h.code, 0) << h.err;
+    const auto runs = last_line_json(h.out)["runs"];
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0]["status"], "cancelled");
+}
+
 TEST(Cli, ServeBenchPrintsTheContractKeysAndComparesEveryPolicy) {
     TempDir dir;
     const std::string common = " --train-steps 5 --cache-dir " + dir.file("models") + " --db " + dir.file("h.db") +

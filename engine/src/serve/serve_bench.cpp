@@ -403,7 +403,8 @@ ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bu
         // The policy that was running has partial figures only: it is dropped; the policies
         // that finished are kept.
         report.cancelled = true;
-        if (log) log("stopped; " + std::to_string(report.results.size()) + " policies had finished");
+        const std::size_t n = report.results.size();
+        if (log) log("stopped; " + std::to_string(n) + (n == 1 ? " policy" : " policies") + " had finished");
     } catch (...) {
         if (store && report.run_id) store->finish_run(report.run_id, "failed", "{}", std::nullopt);
         throw;
