@@ -8,8 +8,8 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
-#include "engineserving.h"
 #include "plotframe.h"
+#include "sparq/engine/serving.h"
 
 namespace sparq::ui {
 namespace {

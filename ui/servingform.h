@@ -12,8 +12,8 @@
 
 #include <QString>
 
-#include "engineserving.h"
 #include "jobform.h"
+#include "sparq/engine/serving.h"
 
 class QCheckBox;
 class QComboBox;

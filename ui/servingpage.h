@@ -11,8 +11,8 @@
 #include <QString>
 #include <QWidget>
 
-#include "engineserving.h"
 #include "sparq/engine/events.h"
+#include "sparq/engine/serving.h"
 
 class QLabel;
 class QListWidget;

@@ -10,7 +10,7 @@
 #include <QAbstractTableModel>
 #include <QString>
 
-#include "engineserving.h"
+#include "sparq/engine/serving.h"
 
 namespace sparq::ui {
 

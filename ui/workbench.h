@@ -12,11 +12,11 @@
 #include <QObject>
 #include <QString>
 
-#include "engineserving.h"
 #include "sparq/engine/continual.h"
 #include "sparq/engine/distill.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/quantize.h"
+#include "sparq/engine/serving.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"

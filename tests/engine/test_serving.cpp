@@ -233,7 +233,7 @@ TEST(Server, StaticBatchRunsTheSlotsItsPrefillGroupsAndRetirementImply) {
         const ServerRun run = run_server(m, text, requests, c);
         ASSERT_EQ(run.result.batches, 1);
         const SlotCount expected = static_batch_slots(prompt, output, way.groups, way.retire);
-        EXPECT_EQ(run.result.slots, expected.slots);
+        EXPECT_EQ(run.result.token_slots, expected.slots);
         EXPECT_EQ(run.result.useful_slots, expected.useful);
         EXPECT_EQ(run.result.prefill_passes, std::int64_t(prefill_groups({4, 5, 18, 20}, way.groups).size()));
         EXPECT_EQ(run.result.tokens, 19);

@@ -30,7 +30,6 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "engineserving.h"
 #include "errorlabel.h"
 #include "jobbridge.h"
 #include "jobprogressbar.h"
@@ -42,6 +41,7 @@
 #include "servingpage.h"
 #include "servingresultsmodel.h"
 #include "sparq/engine/errors.h"
+#include "sparq/engine/serving.h"
 #include "sparq/profiler/run_store.h"
 #include "workbench.h"
 

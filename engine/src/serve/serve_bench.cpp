@@ -172,7 +172,7 @@ nlohmann::json result_json(const ServeResult& r) {
                      {"max_queue", r.max_queue},
                      {"kv_cache_peak_bytes", r.kv_cache_peak_bytes},
                      {"requests", r.requests},
-                     {"slots", r.slots},
+                     {"slots", r.token_slots},
                      {"useful_slots", r.useful_slots},
                      {"batches", r.batches},
                      {"prefill_passes", r.prefill_passes},
@@ -249,7 +249,7 @@ ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, 
         all_latency.insert(all_latency.end(), r.latency_ms.begin(), r.latency_ms.end());
         mix.requests += r.result.requests;
         mix.tokens += r.result.tokens;
-        mix.slots += r.result.slots;
+        mix.token_slots += r.result.token_slots;
         mix.useful_slots += r.result.useful_slots;
         mix.prefill_passes += r.result.prefill_passes;
         mix.prefill_s += r.result.prefill_s;
@@ -279,7 +279,7 @@ ServeResult run_routed(const ServeBenchSpec& spec, TinyLm& cloud, TinyLm& edge, 
     mix.p95_ms = m.p95_ms;
     mix.p99_ms = percentile(all_latency, 99);
     mix.wall_s = wall;
-    mix.padding_fraction = mix.slots ? 1.0 - double(mix.useful_slots) / double(mix.slots) : 0.0;
+    mix.padding_fraction = mix.token_slots ? 1.0 - double(mix.useful_slots) / double(mix.token_slots) : 0.0;
     mix.mean_batch = mix.batches ? mix.mean_batch / double(mix.batches) : 0.0;
     mix.throughput_rps = double(mix.requests) / std::max(1e-9, wall);
     mix.tokens_per_s = double(mix.tokens) / std::max(1e-9, wall);

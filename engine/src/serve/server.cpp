@@ -364,7 +364,7 @@ private:
         r.p95_ms = percentile(run_.latency_ms, 95);
         r.p99_ms = percentile(run_.latency_ms, 99);
         r.padding_fraction = slots_.padding();
-        r.slots = slots_.slots;
+        r.token_slots = slots_.slots;
         r.useful_slots = slots_.useful;
         r.batches = steps_ ? steps_ : batches_;
         r.prefill_passes = prefill_passes_;

@@ -123,7 +123,7 @@ struct ServeResult {
     int max_queue = 0;
     std::int64_t kv_cache_peak_bytes = 0;  // the largest live cache, its tensors' storage
     std::int64_t requests = 0, tokens = 0;
-    std::int64_t slots = 0, useful_slots = 0;  // token slots computed, and those that served a request
+    std::int64_t token_slots = 0, useful_slots = 0;  // token slots computed, and those that served a request
     std::int64_t batches = 0;        // static batches run (continuous: decode steps)
     std::int64_t prefill_passes = 0; // padded prefills run (a batch's prompts in up to prefill_groups)
     double wall_s = 0;
