@@ -26,6 +26,14 @@ namespace {
 constexpr int kMaxLength = 4096;  // bytes of a prompt or an output (the engine's bound)
 constexpr double kDefaultRate = 20.0;  // offered when Poisson arrivals are chosen first
 
+// A choice and the value it qualifies, side by side on one form row.
+QHBoxLayout* sideBySide(QWidget* choice, QWidget* value) {
+    auto* row = new QHBoxLayout;
+    row->addWidget(choice);
+    row->addWidget(value, 1);
+    return row;
+}
+
 QStringList policyNames() {
     QStringList names;
     for (const std::string& p : engine::serving_policies()) names << QString::fromStdString(p);
@@ -137,10 +145,7 @@ ServingForm::ServingForm(QWidget* parent)
     neighbours_ = makeSpin(this, QStringLiteral("servingNeighbourWindow"), 0, 1000000, b.neighbour_window,
                            tr("kmeans, nearest: only among the cluster's oldest this many (0: all of it)"));
     neighbours_->setSpecialValueText(tr("whole cluster"));
-    auto* within = new QHBoxLayout;
-    within->addWidget(within_);
-    within->addWidget(neighbours_, 1);
-    batching->addRow(tr("Within cluster:"), within);
+    batching->addRow(tr("Within cluster:"), sideBySide(within_, neighbours_));
     outputWeight_ = makeDoubleSpin(this, QStringLiteral("servingOutputWeight"), 0.1, 100.0, 2, 0.25, b.output_weight,
                                    tr("kmeans: weight of the output length against the prompt length when "
                                       "clustering (decode time follows the longest output)"));
@@ -167,10 +172,7 @@ ServingForm::ServingForm(QWidget* parent)
     window_ = makeSpin(this, QStringLiteral("servingWindow"), 2, 65536, defaults.window,
                        tr("segmented attention: positions each token sees"));
     window_->setPrefix(tr("window "));
-    auto* attention = new QHBoxLayout;
-    attention->addWidget(attention_);
-    attention->addWidget(window_, 1);
-    batching->addRow(tr("Attention:"), attention);
+    batching->addRow(tr("Attention:"), sideBySide(attention_, window_));
     layout->addLayout(batching);
     layout->addWidget(errorLabel());
 

@@ -173,9 +173,8 @@ class KMeansPolicy final : public GroupedPolicy {
 public:
     explicit KMeansPolicy(const BatchPolicySpec& s)
         : GroupedPolicy(s, s.min_wait_share), k_(s.clusters), every_(s.refit_every), window_(std::size_t(s.refit_window)),
-          pool_(s.within == "arrival"     ? std::size_t(s.max_batch)
-                : s.neighbour_window > 0 ? std::size_t(std::max(s.neighbour_window, s.max_batch))
-                                         : 0),
+          nearest_(s.within == "nearest"),
+          pool_(s.neighbour_window > 0 ? std::size_t(std::max(s.neighbour_window, s.max_batch)) : 0),
           output_weight_(s.output_weight) {}
 
     void on_arrival(const Request& r) override {
@@ -199,18 +198,21 @@ protected:
         return best;
     }
 
-    // The group's oldest request, then the others of its oldest `pool_` (0: all) by their
-    // distance to it: a batch of the requests most alike within the cluster (the least padding)
-    // led by the one waiting longest. A pool of max_batch is arrival order within the cluster.
+    // Nearest: the group's oldest request, then the others of its oldest `pool_` (0: all) by
+    // their distance to it, the requests most alike within the cluster (the least padding) led
+    // by the one waiting longest. Arrival: the group stays in arrival order.
     void closest_first(const std::vector<Request>& q, std::vector<std::size_t>& members) const override {
-        if (centroids_.empty()) return;
+        if (!nearest_ || centroids_.empty()) return;
         const Point a = scaled(request_features(q[members.front()]));
-        auto dist = [&](std::size_t i) {
-            const Point f = scaled(request_features(q[i]));
-            return std::pow(f[0] - a[0], 2) + std::pow(f[1] - a[1], 2);
-        };
-        const auto end = pool_ ? members.begin() + std::ptrdiff_t(std::min(members.size(), pool_)) : members.end();
-        std::stable_sort(members.begin() + 1, end, [&](std::size_t x, std::size_t y) { return dist(x) < dist(y); });
+        const std::size_t end = pool_ ? std::min(members.size(), pool_) : members.size();
+        std::vector<std::pair<double, std::size_t>> by_distance;  // each distance computed once
+        for (std::size_t j = 1; j < end; ++j) {
+            const Point f = scaled(request_features(q[members[j]]));
+            by_distance.push_back({std::pow(f[0] - a[0], 2) + std::pow(f[1] - a[1], 2), members[j]});
+        }
+        std::stable_sort(by_distance.begin(), by_distance.end(),
+                         [](const auto& x, const auto& y) { return x.first < y.first; });
+        for (std::size_t j = 1; j < end; ++j) members[j] = by_distance[j - 1].second;
     }
 
 private:
@@ -240,7 +242,9 @@ private:
     }
 
     int k_, every_;
-    std::size_t window_, pool_;
+    std::size_t window_;
+    bool nearest_;
+    std::size_t pool_;
     double output_weight_;
     std::deque<Point> recent_;
     std::int64_t arrivals_ = 0;

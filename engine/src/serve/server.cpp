@@ -188,7 +188,8 @@ private:
 
     // Runs the prompts of `rows` (sorted by prompt length) as at most prefill_groups padded
     // prefills and writes their cache into rows `at` of `cache` (empty: `at` is 0..n-1 and the
-    // cache is made here, `slots` slots per row). Counts the slots each prefill really ran.
+    // cache is made here, `slots` slots per row). A prefill that is copied into `cache` keeps
+    // only its prompt's slots. Counts the slots each prefill really ran.
     Prefilled prefill_rows(const std::vector<const Request*>& rows, std::int64_t slots, KvCache& cache,
                            std::vector<std::int64_t> at = {}) {
         std::vector<int> lens;
@@ -203,19 +204,21 @@ private:
         }
         std::vector<torch::Tensor> firsts, lengths;
         std::size_t from = 0;
+        const bool in_place = fresh && groups.size() == 1;  // the prefill's cache is the batch's
         for (const int n : groups) {
             const std::vector<const Request*> part_rows(rows.begin() + std::ptrdiff_t(from),
                                                         rows.begin() + std::ptrdiff_t(from) + n);
             const auto [tokens, len] = prompts(text_, part_rows);
             KvCache part;
             const double t0 = now();
-            firsts.push_back(model_->prefill(tokens, len, slots, config_.window, part).argmax(-1));
+            firsts.push_back(
+                model_->prefill(tokens, len, in_place ? slots : tokens.size(1), config_.window, part).argmax(-1));
             prefill_s_ += now() - t0;
             lengths.push_back(len);
             ++prefill_passes_;
             slots_.slots += std::int64_t(n) * tokens.size(1);
             for (const Request* r : part_rows) slots_.useful += r->prompt_len;
-            if (fresh && groups.size() == 1) {
+            if (in_place) {
                 cache = std::move(part);
                 kv_peak_ = std::max(kv_peak_, cache.bytes());
             } else {

@@ -23,8 +23,8 @@ std::int64_t KvCache::bytes() const {
 
 void KvCache::copy_rows_from(const KvCache& from, const torch::Tensor& rows) {
     for (std::size_t l = 0; l < k.size(); ++l) {
-        k[l].index_copy_(0, rows, from.k[l]);
-        v[l].index_copy_(0, rows, from.v[l]);
+        k[l].narrow(2, 0, from.slots).index_copy_(0, rows, from.k[l]);
+        v[l].narrow(2, 0, from.slots).index_copy_(0, rows, from.v[l]);
     }
 }
 

@@ -37,7 +37,8 @@ struct KvCache {
     /// Bytes of the cache's tensors as allocated (their storages), observed.
     std::int64_t bytes() const;
     /// Copies rows of `from` (all of them, in order) into rows `rows` of this cache, which
-    /// must have the same layout.
+    /// must have the same layout but may have more slots (full mode): `from` fills their first
+    /// slots. A row never reads its slots past its position, so what the rest held is moot.
     void copy_rows_from(const KvCache& from, const torch::Tensor& rows);
     /// Keeps only rows `rows` (in that order); the others' memory is released.
     void keep_rows(const torch::Tensor& rows);
