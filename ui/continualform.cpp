@@ -22,9 +22,6 @@ namespace sparq::ui {
 namespace {
 
 constexpr const char* kDefaultPreset = "permuted-fashion";
-// Fashion-MNIST's training set: a limit above this is all of it.
-constexpr int kTrainImages = 60000;
-constexpr int kTestImages = 10000;
 
 QStringList toStrings(const std::vector<std::string>& names) {
     QStringList out;

@@ -15,7 +15,7 @@
 namespace sparq::ui {
 namespace {
 
-const char* const kMethodNames[] = {QT_TR_NOOP("EWC"), QT_TR_NOOP("fine-tuning"), QT_TR_NOOP("joint training")};
+const char* const kMethodLabels[] = {QT_TR_NOOP("EWC"), QT_TR_NOOP("fine-tuning"), QT_TR_NOOP("joint training")};
 
 }  // namespace
 
@@ -75,7 +75,7 @@ void ContinualPage::onProgress(const engine::JobProgress& p) {
     const int task = ((done - 1) % perMethod) / std::max(1, s.epochs_per_task) + 1;
     controls()->progress()->showCount(p.epoch, p.epochs,
                                       tr("%1 · task %2/%3 · loss %4")
-                                          .arg(tr(kMethodNames[method]))
+                                          .arg(tr(kMethodLabels[method]))
                                           .arg(task)
                                           .arg(s.tasks)
                                           .arg(p.loss, 0, 'f', 4));

@@ -18,12 +18,6 @@
 #include "workbench.h"
 
 namespace sparq::ui {
-namespace {
-
-// Fashion-MNIST's training set: more labelled images than this are all of them.
-constexpr int kTrainImages = 60000;
-
-}  // namespace
 
 DistillForm::DistillForm(QWidget* parent)
     : JobForm(tr("Distil a teacher into a small student"), QStringLiteral("distillFormError"), parent) {

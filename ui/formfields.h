@@ -11,6 +11,10 @@ class QWidget;
 
 namespace sparq::ui {
 
+/// Images in Fashion-MNIST's training and test splits: the largest counts a form may ask for.
+inline constexpr int kTrainImages = 60000;
+inline constexpr int kTestImages = 10000;
+
 QSpinBox* makeSpin(QWidget* parent, const QString& name, int low, int high, int value, const QString& toolTip);
 /// `compact`: a CompactDoubleSpinBox, which shows no trailing zeros (for a value that spans
 /// orders of magnitude, given many decimals).

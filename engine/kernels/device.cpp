@@ -1,6 +1,6 @@
 #include "device.h"
 
-#include <torch/torch.h>
+#include <torch/cuda.h>
 
 #ifdef SPARQ_HAVE_CUDA_KERNELS
 #include "cuda/device_query.cuh"

@@ -1,6 +1,6 @@
 #include "sparq/engine/engine.h"
 
-#include <torch/torch.h>
+#include <c10/util/Exception.h>
 
 #include <filesystem>
 #include <functional>

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/temp_dir.h"
+#include "common/test_data.h"
 #include "export/bundle.h"
 #include "export/onnx_io.h"
 #include "models/models.h"
@@ -25,7 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kData = "/usr/share/datasets/fashion-mnist";
 
 // A checkpoint of a small model of `arch` (seeded weights; no training needed to check that
 // an export computes what the engine computes).
@@ -161,7 +161,7 @@ TEST(Bundle, Sha256KnownAnswer) {
 class ExportFromCheckpoint : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!fs::exists(kData)) GTEST_SKIP() << "Fashion-MNIST not installed";
+        SPARQ_REQUIRE_FASHION_MNIST();
     }
     TempDir dir;
 };
@@ -279,7 +279,7 @@ TEST_F(ExportFromCheckpoint, BundleRoundTripAndInference) {
 }
 
 TEST(Bundle, LoaderRejectsDamagedForeignAndNewerFiles) {
-    if (!fs::exists(kData)) GTEST_SKIP() << "Fashion-MNIST not installed";
+    SPARQ_REQUIRE_FASHION_MNIST();
     TempDir dir;
     const ExportResult r = export_model(spec_for(make_checkpoint(dir, "mlp"), "bundle", dir.file("b.sqb")));
     const std::string good = read_all(r.path);
@@ -330,11 +330,11 @@ TEST(Bundle, LoaderRejectsDamagedForeignAndNewerFiles) {
 }
 
 TEST(Bundle, InferReadsIdxAndRawFloat32) {
-    if (!fs::exists(kData)) GTEST_SKIP() << "Fashion-MNIST not installed";
+    SPARQ_REQUIRE_FASHION_MNIST();
     TempDir dir;
     const ExportResult r = export_model(spec_for(make_checkpoint(dir, "cnn"), "bundle", dir.file("c.sqb")));
     // IDX (gzip) with labels: the whole test set.
-    const auto idx = infer_bundle(r.path, kData + "/t10k-images-idx3-ubyte.gz", kData + "/t10k-labels-idx1-ubyte.gz");
+    const auto idx = infer_bundle(r.path, sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz", sparq::test::fashion_mnist_dir() + "/t10k-labels-idx1-ubyte.gz");
     EXPECT_EQ(idx.images, 10000);
     EXPECT_EQ(idx.predictions.size(), 10000u);
     EXPECT_EQ(idx.logits.size(), 100000u);
@@ -344,7 +344,7 @@ TEST(Bundle, InferReadsIdxAndRawFloat32) {
     const auto split_logits = std::vector<float>(idx.logits.begin(), idx.logits.begin() + 3000);
     // Build the raw file from the IDX pixels.
     {
-        gzFile gz = gzopen((kData + "/t10k-images-idx3-ubyte.gz").c_str(), "rb");
+        gzFile gz = gzopen((sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz").c_str(), "rb");
         std::vector<unsigned char> header(16), bytes(300 * 784);
         gzread(gz, header.data(), 16);
         gzread(gz, bytes.data(), unsigned(bytes.size()));
@@ -369,6 +369,6 @@ TEST(Bundle, InferReadsIdxAndRawFloat32) {
     } catch (const DataError& e) {
         EXPECT_NE(std::string(e.what()).find("1/255"), std::string::npos) << e.what();
     }
-    EXPECT_THROW(infer_bundle(r.path, kData + "/t10k-images-idx3-ubyte.gz", kData + "/train-labels-idx1-ubyte.gz"),
+    EXPECT_THROW(infer_bundle(r.path, sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz", sparq::test::fashion_mnist_dir() + "/train-labels-idx1-ubyte.gz"),
                  DataError);  // 60000 labels for 10000 images
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "common/test_data.h"
 #include "models/gated.h"
 #include "models/models.h"
 #include "sparq/engine/engine.h"
@@ -135,7 +136,7 @@ TEST(GatedLayer, ObservedActiveFractionMatchesAHandCount) {
 }
 
 TEST(GatedLayer, BothGateModesTrainThroughTheEngine) {
-    if (!std::filesystem::exists(default_data_dir())) GTEST_SKIP() << "Fashion-MNIST missing";
+    SPARQ_REQUIRE_FASHION_MNIST();
     sparq::profiler::MetricBus bus;
     EngineOptions o;
     o.bus = &bus;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "common/test_data.h"
 #include "data/fashion_mnist.h"
 #include "data/idx.h"
 #include "export/onnx_interp.h"
@@ -35,10 +36,11 @@ std::shared_ptr<models::ClassifierImpl> make(const std::string& preset) {
     return m;
 }
 
-// Pixels in [0, 1]: the first test images when Fashion-MNIST is installed, else random.
+// Pixels in [0, 1]: the first test images when Fashion-MNIST is installed, else random (the
+// exported graphs must match the engine on any input; real images add realistic activations).
 torch::Tensor pixels(std::int64_t n) {
-    const std::string dir = "/usr/share/datasets/fashion-mnist";
-    if (std::filesystem::exists(dir)) {
+    const std::string dir = sparq::test::fashion_mnist_dir();
+    if (sparq::test::have_fashion_mnist()) {
         const auto s = data::read_idx_split(dir, "t10k");
         return torch::from_blob(const_cast<std::uint8_t*>(s.pixels.data()), {s.count, 784}, torch::kUInt8)
             .narrow(0, 0, n).to(torch::kFloat32).div(255.0f);

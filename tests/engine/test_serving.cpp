@@ -9,6 +9,7 @@
 #include <numeric>
 #include <thread>
 
+#include "common/test_data.h"
 #include "serve/batching.h"
 #include "serve/server.h"
 #include "serve/tiny_lm.h"
@@ -124,7 +125,8 @@ TEST(TinyLm, GroupedPrefillAndRetiredRowsDecodeAsOneBatch) {
 }
 
 TEST(TinyLm, CorpusSplitsEveryFileAndEvaluates) {
-    const Corpus c = load_corpus("/usr/share/common-licenses", 0.1);
+    SPARQ_REQUIRE_LICENCE_TEXTS();
+    const Corpus c = load_corpus(sparq::test::licence_texts_dir(), 0.1);
     ASSERT_FALSE(c.files.empty());
     EXPECT_NEAR(double(c.heldout.size()) / double(c.train.size() + c.heldout.size()), 0.1, 0.01);
     TinyLm m = small_model();

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/temp_dir.h"
+#include "common/test_data.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/errors.h"
 #include "sparq/engine/specs.h"
@@ -15,15 +16,6 @@ using namespace sparq;
 using sparq::test::TempDir;
 
 namespace {
-
-bool have_data() {
-    return std::filesystem::exists(engine::default_data_dir() + "/train-images-idx3-ubyte.gz") ||
-           std::filesystem::exists(engine::default_data_dir() + "/train-images-idx3-ubyte");
-}
-
-#define REQUIRE_DATA()                                                                     \
-    if (!have_data()) GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install "     \
-                                      "dataset-fashion-mnist)"
 
 engine::TrainSpec small_spec() {
     engine::TrainSpec s;
@@ -81,7 +73,7 @@ struct Rig {
 }  // namespace
 
 TEST(Training, LearnsOnASmallSubsetAndPublishesMetrics) {
-    REQUIRE_DATA();
+    SPARQ_REQUIRE_FASHION_MNIST();
     Rig rig;
     Counter counter;
     rig.bus.subscribe(&counter);
@@ -107,7 +99,7 @@ TEST(Training, LearnsOnASmallSubsetAndPublishesMetrics) {
 }
 
 TEST(Training, ResumeFromACheckpointGivesTheSameWeightsAsAnUninterruptedRun) {
-    REQUIRE_DATA();
+    SPARQ_REQUIRE_FASHION_MNIST();
     for (const char* optimizer : {"adam", "sgd"}) {
         Rig rig;
         engine::TrainSpec s = small_spec();
@@ -139,7 +131,7 @@ TEST(Training, ResumeFromACheckpointGivesTheSameWeightsAsAnUninterruptedRun) {
 }
 
 TEST(Training, CnnTrainsAndResumesToo) {
-    REQUIRE_DATA();
+    SPARQ_REQUIRE_FASHION_MNIST();
     Rig rig;
     engine::TrainSpec s = small_spec();
     s.model = "cnn";
@@ -160,7 +152,7 @@ TEST(Training, CnnTrainsAndResumesToo) {
 }
 
 TEST(Training, CancelStopsWithinABatch) {
-    REQUIRE_DATA();
+    SPARQ_REQUIRE_FASHION_MNIST();
     Rig rig;
     engine::TrainSpec s = small_spec();
     s.limit_train = 0;  // a long job
@@ -180,7 +172,7 @@ TEST(Training, CancelStopsWithinABatch) {
 }
 
 TEST(Training, PauseHoldsTheJobAndResumeContinues) {
-    REQUIRE_DATA();
+    SPARQ_REQUIRE_FASHION_MNIST();
     Rig rig;
     engine::TrainSpec s = small_spec();
     s.epochs = 1;
@@ -207,7 +199,7 @@ TEST(Training, BadInputFailsWithAClearMessage) {
     EXPECT_EQ(r.status, engine::JobStatus::Failed);
     EXPECT_NE(r.error.find("/nonexistent/fashion"), std::string::npos) << r.error;
 
-    if (!have_data()) return;
+    SPARQ_REQUIRE_FASHION_MNIST();
     engine::TrainSpec a = small_spec();
     a.epochs = 1;
     const std::string ckpt = rig.train(a).checkpoint;

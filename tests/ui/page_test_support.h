@@ -27,6 +27,7 @@
 
 #include "jobbridge.h"
 #include "mainwindow.h"
+#include "common/test_data.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/sample.h"
@@ -34,10 +35,6 @@
 #include "workbench.h"
 
 namespace sparq::test {
-
-inline const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
-
-inline bool haveFashionMnist() { return QFileInfo(kFashionMnistDir).isDir(); }
 
 /// The JSON object in `json` (a run's summary).
 inline QJsonObject toObject(const std::string& json) {
@@ -212,7 +209,3 @@ inline void saveScreenshot(QWidget& window, const char* pathVariable) {
 
 }  // namespace sparq::test
 
-#define SKIP_WITHOUT_FASHION_MNIST()                                                                        \
-    if (!::sparq::test::haveFashionMnist())                                                                 \
-    GTEST_SKIP() << ::sparq::test::kFashionMnistDir << " is missing; run installer/setup-deps.sh to install " \
-                                                     "Fashion-MNIST"

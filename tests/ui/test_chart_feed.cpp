@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/time_units.h"
 #include "chartfeed.h"
 #include "sparq/profiler/metric_bus.h"
 
@@ -17,7 +18,7 @@ using sparq::ui::ChartFeed;
 
 namespace {
 
-constexpr std::int64_t kMs = 1000000;
+using sparq::test::kMs;
 
 // What a chart would show: applies updates the way LivePage does.
 struct Drawn {
@@ -38,7 +39,7 @@ struct Drawn {
     }
 };
 
-Sample sample(std::uint32_t run, SeriesId series, std::int64_t i, double value) {
+Sample feedSample(std::uint32_t run, SeriesId series, std::int64_t i, double value) {
     Sample s;
     s.run = run;
     s.series = series;
@@ -65,10 +66,10 @@ TEST(ChartFeed, CollectsAndDecimatesSamplesFromAnotherThread) {
     std::thread producer([&] {
         std::vector<Sample> batch;
         for (std::int64_t i = 0; i < kLossSamples; ++i) {
-            batch.push_back(sample(7, loss, i, double(i)));
-            if (i < kSpeedSamples) batch.push_back(sample(7, speed, i, 2.0 * double(i)));
-            batch.push_back(sample(7, other, i, -1.0));       // not watched
-            if (i % 10 == 0) batch.push_back(sample(3, loss, i, -1.0));  // older run
+            batch.push_back(feedSample(7, loss, i, double(i)));
+            if (i < kSpeedSamples) batch.push_back(feedSample(7, speed, i, 2.0 * double(i)));
+            batch.push_back(feedSample(7, other, i, -1.0));       // not watched
+            if (i % 10 == 0) batch.push_back(feedSample(3, loss, i, -1.0));  // older run
             if (batch.size() >= 256) {
                 feed.on_samples(batch.data(), batch.size());
                 batch.clear();
@@ -128,7 +129,7 @@ TEST(ChartFeed, FollowsANewerRunAndIgnoresOlderOnes) {
     const SeriesId loss = bus.series().intern("train/loss");
 
     // No run chosen yet: the first run seen is followed.
-    std::vector<Sample> a{sample(1, loss, 0, 1.0), sample(1, loss, 1, 2.0)};
+    std::vector<Sample> a{feedSample(1, loss, 0, 1.0), feedSample(1, loss, 1, 2.0)};
     feed.on_samples(a.data(), a.size());
     Drawn drawn;
     drawn.apply(feed.take());
@@ -136,7 +137,7 @@ TEST(ChartFeed, FollowsANewerRunAndIgnoresOlderOnes) {
     ASSERT_EQ(drawn.series[0].size(), 2u);
 
     // A newer run's samples (before its id reached the UI) switch the feed and reset.
-    std::vector<Sample> b{sample(2, loss, 0, 10.0), sample(1, loss, 2, 3.0), sample(2, loss, 1, 11.0)};
+    std::vector<Sample> b{feedSample(2, loss, 0, 10.0), feedSample(1, loss, 2, 3.0), feedSample(2, loss, 1, 11.0)};
     feed.on_samples(b.data(), b.size());
     const int resetsBefore = drawn.resets;
     drawn.apply(feed.take());

@@ -42,8 +42,8 @@
 #include "workbench.h"
 
 using namespace sparq;
-using Card = sparq::ui::ContinualResultCard;
-using Charts = sparq::ui::ContinualCharts;
+using sparq::ui::ContinualResultCard;
+using sparq::ui::ContinualCharts;
 using Matrix = std::vector<std::vector<double>>;
 
 using sparq::test::keys;
@@ -70,7 +70,7 @@ engine::ContinualRun methodRun(const Matrix& r) {
     return run;
 }
 
-engine::ContinualResult sampleResult(std::int64_t run) {
+engine::ContinualResult continualResult(std::int64_t run) {
     engine::ContinualResult r;
     r.run_id = run;
     r.status = "completed";
@@ -89,15 +89,15 @@ engine::ContinualResult sampleResult(std::int64_t run) {
 
 
 // The target flags, and the met colour exactly where a target is met.
-void expectTargets(const Card& card, bool retention, bool gain) {
-    const QColor green = Card::targetMetColor();
+void expectTargets(const ContinualResultCard& card, bool retention, bool gain) {
+    const QColor green = ContinualResultCard::targetMetColor();
     EXPECT_EQ(card.retentionMeetsTarget(), retention);
     EXPECT_EQ(card.gainMeetsTarget(), gain);
     EXPECT_EQ(card.meetsTargets(), retention && gain);
-    EXPECT_EQ(textColor(card.cell(Card::Ewc, Card::Retention)) == green, retention);
-    EXPECT_EQ(textColor(card.cell(Card::Ewc, Card::OverFinetune)) == green, gain);
+    EXPECT_EQ(textColor(card.cell(ContinualResultCard::Ewc, ContinualResultCard::Retention)) == green, retention);
+    EXPECT_EQ(textColor(card.cell(ContinualResultCard::Ewc, ContinualResultCard::OverFinetune)) == green, gain);
     EXPECT_EQ(textColor(card.headline()) == green, retention && gain);
-    EXPECT_NE(textColor(card.cell(Card::Finetune, Card::Retention)), green);
+    EXPECT_NE(textColor(card.cell(ContinualResultCard::Finetune, ContinualResultCard::Retention)), green);
 }
 
 // Publishes what a continual job streams for one method, in the engine's order, task by task:
@@ -138,7 +138,7 @@ profiler::RunId addContinualRun(ui::Workbench& wb, const std::string& status = "
     publisher.method("ewc", kEwc);
     publisher.method("finetune", kFinetune);
     publisher.flush();
-    engine::ContinualResult r = sampleResult(id);
+    engine::ContinualResult r = continualResult(id);
     r.status = status;
     store.finish_run(id, status, engine::to_json(r),
                      status == "completed" ? std::optional<double>(r.ewc.metrics.average_accuracy) : std::nullopt);
@@ -169,7 +169,7 @@ void expectMatrixRows(const ui::AccuracyMatrixMap* map, const Matrix& r, int row
 }
 
 // Each task's accuracy line on a method's chart: one point per task end from its own on.
-void expectTaskLines(const Charts& charts, Charts::Method m, const Matrix& r) {
+void expectTaskLines(const ContinualCharts& charts, ContinualCharts::Method m, const Matrix& r) {
     const int T = int(r.size());
     EXPECT_EQ(charts.accuracyChart(m)->graphCount(), T);
     for (int j = 0; j < T; ++j) {
@@ -220,9 +220,9 @@ void expectFisherBars(const ui::FisherImportanceChart* fisher, int task) {
 }  // namespace
 
 TEST(ContinualResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
-    Card card;
+    ContinualResultCard card;
     EXPECT_FALSE(card.hasResult());
-    ASSERT_TRUE(card.setSummary(toObject(engine::to_json(sampleResult(12)))));
+    ASSERT_TRUE(card.setSummary(toObject(engine::to_json(continualResult(12)))));
     EXPECT_TRUE(card.hasResult());
     EXPECT_TRUE(card.showsFinetune());
     EXPECT_FALSE(card.showsJoint());
@@ -235,17 +235,17 @@ TEST(ContinualResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
 
     // EWC: mean of the last row 90.67 %, retention 0.9067 / 0.94, backward transfer
     // ((0.88 - 0.95) + (0.91 - 0.94)) / 2, task 1 forgot the most (0.95 -> 0.88).
-    EXPECT_EQ(card.cell(Card::Ewc, Card::AverageAccuracy)->text(), "90.67 %");
-    EXPECT_EQ(card.cell(Card::Ewc, Card::Retention)->text(), "96.45 %");
-    EXPECT_EQ(card.cell(Card::Ewc, Card::BackwardTransfer)->text(), "−5.00 points");
-    EXPECT_EQ(card.cell(Card::Ewc, Card::MaxForgetting)->text(), "7.00 points (task 1)");
-    EXPECT_EQ(card.cell(Card::Ewc, Card::OverFinetune)->text(), "+26.00 points");
-    EXPECT_EQ(card.cell(Card::Finetune, Card::AverageAccuracy)->text(), "64.67 %");
-    EXPECT_EQ(card.cell(Card::Finetune, Card::Retention)->text(), "68.31 %");
-    EXPECT_EQ(card.cell(Card::Finetune, Card::BackwardTransfer)->text(), "−45.00 points");
-    EXPECT_EQ(card.cell(Card::Finetune, Card::MaxForgetting)->text(), "55.00 points (task 1)");
-    EXPECT_EQ(card.cell(Card::Finetune, Card::OverFinetune)->text(), "—");
-    EXPECT_EQ(card.cell(Card::Joint, Card::AverageAccuracy)->text(), "not trained");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::AverageAccuracy)->text(), "90.67 %");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::Retention)->text(), "96.45 %");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::BackwardTransfer)->text(), "−5.00 points");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::MaxForgetting)->text(), "7.00 points (task 1)");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::OverFinetune)->text(), "+26.00 points");
+    EXPECT_EQ(card.cell(ContinualResultCard::Finetune, ContinualResultCard::AverageAccuracy)->text(), "64.67 %");
+    EXPECT_EQ(card.cell(ContinualResultCard::Finetune, ContinualResultCard::Retention)->text(), "68.31 %");
+    EXPECT_EQ(card.cell(ContinualResultCard::Finetune, ContinualResultCard::BackwardTransfer)->text(), "−45.00 points");
+    EXPECT_EQ(card.cell(ContinualResultCard::Finetune, ContinualResultCard::MaxForgetting)->text(), "55.00 points (task 1)");
+    EXPECT_EQ(card.cell(ContinualResultCard::Finetune, ContinualResultCard::OverFinetune)->text(), "—");
+    EXPECT_EQ(card.cell(ContinualResultCard::Joint, ContinualResultCard::AverageAccuracy)->text(), "not trained");
     EXPECT_TRUE(card.footer()->text().contains("42.5 s"));
 
     // Retention 96 % >= 85 % and 26 points over fine-tuning >= 15: both targets met.
@@ -253,7 +253,7 @@ TEST(ContinualResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
 
     // EWC that forgets too (retention 0.80 / 0.94) but still leads by 10 points, with the joint
     // baseline: neither target met, the joint row filled.
-    engine::ContinualResult weak = sampleResult(13);
+    engine::ContinualResult weak = continualResult(13);
     weak.ewc = methodRun({{0.95, 0.10, 0.11}, {0.70, 0.94, 0.12}, {0.57, 0.80, 0.93}});
     weak.has_joint = true;
     weak.joint = methodRun(kJoint);
@@ -261,23 +261,23 @@ TEST(ContinualResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
     weak.online_gamma = 0.9;
     ASSERT_TRUE(card.setSummary(toObject(engine::to_json(weak))));
     EXPECT_TRUE(card.showsJoint());
-    EXPECT_EQ(card.cell(Card::Ewc, Card::AverageAccuracy)->text(), "76.67 %");
-    EXPECT_EQ(card.cell(Card::Ewc, Card::OverFinetune)->text(), "+12.00 points");
-    EXPECT_EQ(card.cell(Card::Joint, Card::AverageAccuracy)->text(), "94.00 %");
-    EXPECT_EQ(card.cell(Card::Joint, Card::OverFinetune)->text(), "+29.33 points");
-    EXPECT_EQ(card.cell(Card::Joint, Card::MaxForgetting)->text(), "2.00 points (task 1)");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::AverageAccuracy)->text(), "76.67 %");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::OverFinetune)->text(), "+12.00 points");
+    EXPECT_EQ(card.cell(ContinualResultCard::Joint, ContinualResultCard::AverageAccuracy)->text(), "94.00 %");
+    EXPECT_EQ(card.cell(ContinualResultCard::Joint, ContinualResultCard::OverFinetune)->text(), "+29.33 points");
+    EXPECT_EQ(card.cell(ContinualResultCard::Joint, ContinualResultCard::MaxForgetting)->text(), "2.00 points (task 1)");
     expectTargets(card, false, false);
     EXPECT_TRUE(card.headline()->text().contains("λ = 2.5 (online, γ = 0.9)"))
         << card.headline()->text().toStdString();
     EXPECT_TRUE(card.headline()->text().contains("targets not met"));
 
     // Without the fine-tune baseline there is nothing to beat: the gain is not met.
-    engine::ContinualResult alone = sampleResult(14);
+    engine::ContinualResult alone = continualResult(14);
     alone.has_finetune = false;
     ASSERT_TRUE(card.setSummary(toObject(engine::to_json(alone))));
     EXPECT_FALSE(card.showsFinetune());
-    EXPECT_EQ(card.cell(Card::Finetune, Card::AverageAccuracy)->text(), "not trained");
-    EXPECT_EQ(card.cell(Card::Ewc, Card::OverFinetune)->text(), "—");
+    EXPECT_EQ(card.cell(ContinualResultCard::Finetune, ContinualResultCard::AverageAccuracy)->text(), "not trained");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::OverFinetune)->text(), "—");
     expectTargets(card, true, false);
     EXPECT_TRUE(card.headline()->text().contains("no fine-tuning to compare with"));
 
@@ -289,7 +289,7 @@ TEST(ContinualResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
     EXPECT_FALSE(card.hasResult());
     EXPECT_TRUE(card.headline()->text().contains("cancelled"));
     EXPECT_TRUE(card.headline()->text().contains("15"));
-    EXPECT_EQ(card.cell(Card::Ewc, Card::AverageAccuracy)->text(), "—");
+    EXPECT_EQ(card.cell(ContinualResultCard::Ewc, ContinualResultCard::AverageAccuracy)->text(), "—");
     expectTargets(card, false, false);
 }
 
@@ -409,13 +409,13 @@ TEST(ContinualPage, FormPresetsAndTheEnginesValidation) {
 
 TEST(ContinualCharts, FillTheMatricesRowByRowAndDrawCurvesAndFisherLive) {
     profiler::MetricBus bus;
-    Charts charts(bus);
+    ContinualCharts charts(bus);
     charts.resize(1500, 700);
     charts.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&charts));
     charts.followRun(5, 3, true);
-    const ui::AccuracyMatrixMap* ewcMap = charts.matrix(Charts::Ewc);
-    const ui::AccuracyMatrixMap* finetuneMap = charts.matrix(Charts::Finetune);
+    const ui::AccuracyMatrixMap* ewcMap = charts.matrix(ContinualCharts::Ewc);
+    const ui::AccuracyMatrixMap* finetuneMap = charts.matrix(ContinualCharts::Finetune);
     EXPECT_EQ(ewcMap->tasks(), 3);
     EXPECT_EQ(ewcMap->valueCount(), 0);
     EXPECT_TRUE(ewcMap->placeholder()->visible());
@@ -432,9 +432,9 @@ TEST(ContinualCharts, FillTheMatricesRowByRowAndDrawCurvesAndFisherLive) {
     expectMatrixRows(ewcMap, kEwc, 1);
     EXPECT_FALSE(ewcMap->placeholder()->visible());
     EXPECT_EQ(finetuneMap->valueCount(), 0);
-    ASSERT_NE(charts.taskLine(Charts::Ewc, 0), nullptr);
-    EXPECT_EQ(keys(charts.taskLine(Charts::Ewc, 0)), (std::vector<double>{10}));
-    EXPECT_EQ(charts.taskLine(Charts::Ewc, 1), nullptr);
+    ASSERT_NE(charts.taskLine(ContinualCharts::Ewc, 0), nullptr);
+    EXPECT_EQ(keys(charts.taskLine(ContinualCharts::Ewc, 0)), (std::vector<double>{10}));
+    EXPECT_EQ(charts.taskLine(ContinualCharts::Ewc, 1), nullptr);
     expectFisherBars(charts.fisher(), 0);
 
     // The other two tasks: row by row.
@@ -454,35 +454,35 @@ TEST(ContinualCharts, FillTheMatricesRowByRowAndDrawCurvesAndFisherLive) {
     EXPECT_EQ(charts.fisher()->taskSlider()->maximum(), 2);
     charts.fisher()->taskSlider()->setValue(2);
     expectFisherBars(charts.fisher(), 2);
-    expectTaskLines(charts, Charts::Ewc, kEwc);
-    EXPECT_EQ(charts.accuracyChart(Charts::Ewc)->yAxis->range().lower, 0.0);
-    EXPECT_GE(charts.accuracyChart(Charts::Ewc)->xAxis->range().upper, 30.0);
+    expectTaskLines(charts, ContinualCharts::Ewc, kEwc);
+    EXPECT_EQ(charts.accuracyChart(ContinualCharts::Ewc)->yAxis->range().lower, 0.0);
+    EXPECT_GE(charts.accuracyChart(ContinualCharts::Ewc)->xAxis->range().upper, 30.0);
 
     // Fine-tuning after it, side by side; each task keeps its colour on both charts.
     publisher.method("finetune", kFinetune);
     publisher.flush();
     ASSERT_TRUE(QTest::qWaitFor([&] { return finetuneMap->valueCount() == 9; }, 5000));
-    ASSERT_TRUE(QTest::qWaitFor([&] { return charts.accuracyChart(Charts::Finetune)->graphCount() == 3; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return charts.accuracyChart(ContinualCharts::Finetune)->graphCount() == 3; }, 5000));
     expectMatrixRows(finetuneMap, kFinetune, 3);
-    expectTaskLines(charts, Charts::Finetune, kFinetune);
+    expectTaskLines(charts, ContinualCharts::Finetune, kFinetune);
     for (int j = 0; j < 3; ++j) {
-        EXPECT_EQ(charts.taskLine(Charts::Ewc, j)->pen().color(), charts.taskLine(Charts::Finetune, j)->pen().color())
+        EXPECT_EQ(charts.taskLine(ContinualCharts::Ewc, j)->pen().color(), charts.taskLine(ContinualCharts::Finetune, j)->pen().color())
             << j;
         if (j > 0) {
-            EXPECT_NE(charts.taskLine(Charts::Finetune, j)->pen().color(),
-                      charts.taskLine(Charts::Finetune, j - 1)->pen().color());
+            EXPECT_NE(charts.taskLine(ContinualCharts::Finetune, j)->pen().color(),
+                      charts.taskLine(ContinualCharts::Finetune, j - 1)->pen().color());
         }
     }
     // Fine-tuning has no Fisher: the bars still show EWC's.
     EXPECT_EQ(charts.fisher()->taskCount(), 3);
 
     // At this size the cells are large enough to carry their values; squeezed, they are not.
-    charts.matrix(Charts::Ewc)->replot();
+    charts.matrix(ContinualCharts::Ewc)->replot();
     EXPECT_TRUE(ewcMap->showsCellText());
-    charts.matrix(Charts::Ewc)->setFixedSize(120, 90);
+    charts.matrix(ContinualCharts::Ewc)->setFixedSize(120, 90);
     ASSERT_TRUE(QTest::qWaitFor([&] { return !ewcMap->showsCellText(); }, 5000));
-    charts.matrix(Charts::Ewc)->setMinimumSize(0, 0);
-    charts.matrix(Charts::Ewc)->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);
+    charts.matrix(ContinualCharts::Ewc)->setMinimumSize(0, 0);
+    charts.matrix(ContinualCharts::Ewc)->setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX);
 
     // The next job (a newer run) replaces everything; without the baseline the fine-tune charts
     // say so.
@@ -492,8 +492,8 @@ TEST(ContinualCharts, FillTheMatricesRowByRowAndDrawCurvesAndFisherLive) {
     EXPECT_EQ(finetuneMap->tasks(), 0);
     EXPECT_TRUE(finetuneMap->placeholder()->text().contains("no fine-tune baseline"));
     EXPECT_TRUE(finetuneMap->placeholder()->visible());
-    EXPECT_EQ(charts.accuracyChart(Charts::Ewc)->graphCount(), 0);
-    EXPECT_TRUE(charts.taskMarkers(Charts::Ewc).empty());
+    EXPECT_EQ(charts.accuracyChart(ContinualCharts::Ewc)->graphCount(), 0);
+    EXPECT_TRUE(charts.taskMarkers(ContinualCharts::Ewc).empty());
     EXPECT_EQ(charts.fisher()->shownTask(), -1);
     ContinualPublisher next(bus, 6);
     next.task("ewc", {{0.8, 0.1}, {0.7, 0.9}}, 0);
@@ -501,29 +501,29 @@ TEST(ContinualCharts, FillTheMatricesRowByRowAndDrawCurvesAndFisherLive) {
     ASSERT_TRUE(QTest::qWaitFor([&] { return ewcMap->valueCount() == 2; }, 5000));
     EXPECT_DOUBLE_EQ(*ewcMap->cell(0, 0), 0.8);
     EXPECT_EQ(charts.run(), 6);
-    EXPECT_EQ(charts.accuracyChart(Charts::Ewc)->graphCount(), 1);
+    EXPECT_EQ(charts.accuracyChart(ContinualCharts::Ewc)->graphCount(), 1);
     EXPECT_EQ(charts.fisher()->shownTask(), 0);
 }
 
 TEST(ContinualCharts, ARunSeenBeforeItsIdArrivesGrowsItsMatrix) {
     profiler::MetricBus bus;
-    Charts charts(bus);
+    ContinualCharts charts(bus);
     // The first samples arrive before the page learns the run and its size.
     ContinualPublisher publisher(bus, 9);
     publisher.task("ewc", kEwc, 0);
     publisher.flush();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return charts.matrix(Charts::Ewc)->valueCount() == 3; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return charts.matrix(ContinualCharts::Ewc)->valueCount() == 3; }, 5000));
     EXPECT_EQ(charts.run(), 9);
-    EXPECT_EQ(charts.matrix(Charts::Ewc)->tasks(), 3);  // the row names every task
+    EXPECT_EQ(charts.matrix(ContinualCharts::Ewc)->tasks(), 3);  // the row names every task
     charts.followRun(9, 4, true);
-    EXPECT_EQ(charts.matrix(Charts::Ewc)->tasks(), 4);
-    EXPECT_EQ(charts.matrix(Charts::Finetune)->tasks(), 4);
+    EXPECT_EQ(charts.matrix(ContinualCharts::Ewc)->tasks(), 4);
+    EXPECT_EQ(charts.matrix(ContinualCharts::Finetune)->tasks(), 4);
     // What was drawn stays.
-    EXPECT_EQ(charts.matrix(Charts::Ewc)->valueCount(), 3);
-    EXPECT_DOUBLE_EQ(*charts.matrix(Charts::Ewc)->cell(0, 2), kEwc[0][2]);
-    EXPECT_EQ(charts.matrix(Charts::Ewc)->cellText(0, 0), "0.95");
-    EXPECT_NE(charts.taskLine(Charts::Ewc, 0), nullptr);
-    EXPECT_EQ(charts.taskMarkers(Charts::Ewc).size(), 1u);
+    EXPECT_EQ(charts.matrix(ContinualCharts::Ewc)->valueCount(), 3);
+    EXPECT_DOUBLE_EQ(*charts.matrix(ContinualCharts::Ewc)->cell(0, 2), kEwc[0][2]);
+    EXPECT_EQ(charts.matrix(ContinualCharts::Ewc)->cellText(0, 0), "0.95");
+    EXPECT_NE(charts.taskLine(ContinualCharts::Ewc, 0), nullptr);
+    EXPECT_EQ(charts.taskMarkers(ContinualCharts::Ewc).size(), 1u);
 }
 
 TEST(ContinualPage, DrawsAPastRunAgainFromTheHistory) {
@@ -537,20 +537,20 @@ TEST(ContinualPage, DrawsAPastRunAgainFromTheHistory) {
     ASSERT_NO_FATAL_FAILURE(sparq::test::expectPastRunOnShow(page, run, "EWC 90.67 %"));
 
     // The card, from the run's summary JSON.
-    EXPECT_EQ(page.card()->cell(Card::Ewc, Card::AverageAccuracy)->text(), "90.67 %");
+    EXPECT_EQ(page.card()->cell(ContinualResultCard::Ewc, ContinualResultCard::AverageAccuracy)->text(), "90.67 %");
     EXPECT_TRUE(page.card()->meetsTargets());
 
     // The charts, from the stored series.
-    const Charts* charts = page.charts();
-    expectMatrixRows(charts->matrix(Charts::Ewc), kEwc, 3);
-    expectMatrixRows(charts->matrix(Charts::Finetune), kFinetune, 3);
-    expectTaskLines(*charts, Charts::Ewc, kEwc);
-    expectTaskLines(*charts, Charts::Finetune, kFinetune);
+    const ContinualCharts* charts = page.charts();
+    expectMatrixRows(charts->matrix(ContinualCharts::Ewc), kEwc, 3);
+    expectMatrixRows(charts->matrix(ContinualCharts::Finetune), kFinetune, 3);
+    expectTaskLines(*charts, ContinualCharts::Ewc, kEwc);
+    expectTaskLines(*charts, ContinualCharts::Finetune, kFinetune);
     expectFisherBars(charts->fisher(), 2);  // the latest task, parameters in the network's order
 
     // The cancelled run: the card says so, and its charts are drawn all the same.
     ASSERT_NO_FATAL_FAILURE(sparq::test::expectCancelledRunDrawn(page, cancelled));
-    expectMatrixRows(charts->matrix(Charts::Ewc), kEwc, 3);
+    expectMatrixRows(charts->matrix(ContinualCharts::Ewc), kEwc, 3);
 }
 
 TEST(ContinualPage, ContinualViewInTheMainWindow) {
@@ -563,14 +563,14 @@ TEST(ContinualPage, ContinualViewInTheMainWindow) {
     sparq::test::expectTechniqueView(window, ui::MainWindow::ContinualView, page, run, scratch.wb.continualBridge(),
                                      "ewc: task 1/3 done, accuracy on it 0.95");
     EXPECT_TRUE(page->card()->hasResult());
-    EXPECT_EQ(page->charts()->matrix(Charts::Ewc)->valueCount(), 9);
+    EXPECT_EQ(page->charts()->matrix(ContinualCharts::Ewc)->valueCount(), 9);
     EXPECT_EQ(page->charts()->fisher()->bars()->dataCount(), 4);
     sparq::test::saveScreenshot(window, "SPARQ_CONTINUAL_SCREENSHOT");
 }
 
 TEST(ContinualPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
-    SKIP_WITHOUT_FASHION_MNIST();
-    sparq::test::ScratchWorkbench scratch(sparq::test::kFashionMnistDir);
+    SPARQ_REQUIRE_FASHION_MNIST();
+    sparq::test::ScratchWorkbench scratch(sparq::test::fashion_mnist_dir());
     ui::Workbench& wb = scratch.wb;
     ui::ContinualPage page(&wb);
 
@@ -587,11 +587,11 @@ TEST(ContinualPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
         sparq::test::runJobFromTheForm(page, wb, ui::Workbench::JobKind::Continual, form->tasksSpin(), 300000, end));
 
     // The card and the charts, from what the history stored.
-    EXPECT_EQ(page.card()->cell(Card::Ewc, Card::AverageAccuracy)->text(),
+    EXPECT_EQ(page.card()->cell(ContinualResultCard::Ewc, ContinualResultCard::AverageAccuracy)->text(),
               QString("%1 %").arg(end.test_accuracy * 100.0, 0, 'f', 2));
     EXPECT_TRUE(page.card()->showsFinetune());
-    const Charts* charts = page.charts();
-    for (Charts::Method m : {Charts::Ewc, Charts::Finetune}) {
+    const ContinualCharts* charts = page.charts();
+    for (ContinualCharts::Method m : {ContinualCharts::Ewc, ContinualCharts::Finetune}) {
         const ui::AccuracyMatrixMap* map = charts->matrix(m);
         EXPECT_EQ(map->tasks(), 2);
         EXPECT_EQ(map->valueCount(), 4) << m;
@@ -608,7 +608,7 @@ TEST(ContinualPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
         EXPECT_DOUBLE_EQ(values(charts->taskLine(m, 0)).front(), *map->cell(0, 0));
     }
     // The EWC average accuracy is the mean of the last row.
-    const ui::AccuracyMatrixMap* ewc = charts->matrix(Charts::Ewc);
+    const ui::AccuracyMatrixMap* ewc = charts->matrix(ContinualCharts::Ewc);
     EXPECT_NEAR((*ewc->cell(1, 0) + *ewc->cell(1, 1)) / 2, end.test_accuracy, 1e-9);
     EXPECT_EQ(charts->fisher()->params(), QStringList({"fc0.weight", "fc0.bias", "fc1.weight", "fc1.bias"}));
     EXPECT_EQ(charts->fisher()->shownTask(), 1);

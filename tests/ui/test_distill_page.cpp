@@ -35,8 +35,8 @@
 #include "workbench.h"
 
 using namespace sparq;
-using Card = sparq::ui::DistillResultCard;
-using Charts = sparq::ui::DistillCharts;
+using sparq::ui::DistillResultCard;
+using sparq::ui::DistillCharts;
 
 using sparq::test::keys;
 using sparq::test::textColor;
@@ -45,7 +45,7 @@ using sparq::test::toObject;
 namespace {
 
 // The figures of BENCHMARKS.md's 5k-label row.
-engine::DistillResult sampleResult(std::int64_t run) {
+engine::DistillResult distillResult(std::int64_t run) {
     engine::DistillResult r;
     r.run_id = run;
     r.status = "completed";
@@ -118,7 +118,7 @@ profiler::RunId addDistillRun(ui::Workbench& wb, int seeds, const std::string& s
     DistillPublisher publisher(wb.bus(), std::uint32_t(id));
     for (int s = 0; s < seeds; ++s) publisher.seed(10, true);
     publisher.flush();
-    engine::DistillResult r = sampleResult(id);
+    engine::DistillResult r = distillResult(id);
     r.status = status;
     r.seeds = seeds;
     store.finish_run(id, status, engine::to_json(r),
@@ -130,16 +130,16 @@ profiler::RunId addDistillRun(ui::Workbench& wb, int seeds, const std::string& s
 double lastValue(const QCPGraph* g) { return (g->data()->constEnd() - 1)->value; }
 
 // The stage markers as (stage, step), and whether each has a line and a label on every chart.
-void expectMarkers(const Charts& charts, const std::vector<std::pair<int, double>>& expected) {
+void expectMarkers(const DistillCharts& charts, const std::vector<std::pair<int, double>>& expected) {
     const auto& markers = charts.stageMarkers();
     ASSERT_EQ(markers.size(), expected.size());
     for (std::size_t i = 0; i < markers.size(); ++i) {
         EXPECT_EQ(markers[i].stage, expected[i].first) << i;
         EXPECT_DOUBLE_EQ(markers[i].step, expected[i].second) << i;
-        for (int c = 0; c < Charts::ChartCount; ++c) {
+        for (int c = 0; c < DistillCharts::ChartCount; ++c) {
             const QCPItemStraightLine* line = markers[i].lines[std::size_t(c)];
             ASSERT_NE(line, nullptr);
-            EXPECT_TRUE(charts.chart(Charts::Chart(c))->hasItem(const_cast<QCPItemStraightLine*>(line)));
+            EXPECT_TRUE(charts.chart(DistillCharts::Chart(c))->hasItem(const_cast<QCPItemStraightLine*>(line)));
             // Vertical: both points at the marker's step.
             EXPECT_DOUBLE_EQ(line->point1->coords().x(), expected[i].second);
             EXPECT_DOUBLE_EQ(line->point2->coords().x(), expected[i].second);
@@ -152,42 +152,42 @@ void expectMarkers(const Charts& charts, const std::vector<std::pair<int, double
 }  // namespace
 
 TEST(DistillResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
-    Card card;
+    DistillResultCard card;
     EXPECT_FALSE(card.hasResult());
-    ASSERT_TRUE(card.setSummary(toObject(engine::to_json(sampleResult(12)))));
+    ASSERT_TRUE(card.setSummary(toObject(engine::to_json(distillResult(12)))));
     EXPECT_TRUE(card.hasResult());
     EXPECT_TRUE(card.showsBaselines());
     EXPECT_TRUE(card.headline()->text().contains("Run 12")) << card.headline()->text().toStdString();
     EXPECT_TRUE(card.headline()->text().contains(QLocale().toString(5000)));
     EXPECT_TRUE(card.headline()->text().contains("3 seeds"));
 
-    EXPECT_EQ(card.cell(Card::Teacher, Card::Accuracy)->text(), "90.71 %");
-    EXPECT_EQ(card.cell(Card::ThreeStage, Card::Accuracy)->text(), "86.14 % ± 0.18");
-    EXPECT_EQ(card.cell(Card::LogitOnly, Card::Accuracy)->text(), "86.12 % ± 0.20");
-    EXPECT_EQ(card.cell(Card::Alone, Card::Accuracy)->text(), "83.52 % ± 0.22");
-    EXPECT_EQ(card.cell(Card::Teacher, Card::Params)->text(), QLocale().toString(421738));
-    for (Card::Row row : {Card::ThreeStage, Card::LogitOnly, Card::Alone})
-        EXPECT_EQ(card.cell(row, Card::Params)->text(), QLocale().toString(50890)) << row;
-    EXPECT_EQ(card.cell(Card::ThreeStage, Card::OfTeacher)->text(), "94.96 %");
-    EXPECT_EQ(card.cell(Card::Alone, Card::OfTeacher)->text(), "92.07 %");
-    EXPECT_EQ(card.cell(Card::Teacher, Card::OfTeacher)->text(), "—");
-    EXPECT_EQ(card.cell(Card::Teacher, Card::OverAlone)->text(), "+7.19 points");
-    EXPECT_EQ(card.cell(Card::ThreeStage, Card::OverAlone)->text(), "+2.62 points");
-    EXPECT_EQ(card.cell(Card::LogitOnly, Card::OverAlone)->text(), "+2.60 points");
-    EXPECT_EQ(card.cell(Card::Alone, Card::OverAlone)->text(), "—");
+    EXPECT_EQ(card.cell(DistillResultCard::Teacher, DistillResultCard::Accuracy)->text(), "90.71 %");
+    EXPECT_EQ(card.cell(DistillResultCard::ThreeStage, DistillResultCard::Accuracy)->text(), "86.14 % ± 0.18");
+    EXPECT_EQ(card.cell(DistillResultCard::LogitOnly, DistillResultCard::Accuracy)->text(), "86.12 % ± 0.20");
+    EXPECT_EQ(card.cell(DistillResultCard::Alone, DistillResultCard::Accuracy)->text(), "83.52 % ± 0.22");
+    EXPECT_EQ(card.cell(DistillResultCard::Teacher, DistillResultCard::Params)->text(), QLocale().toString(421738));
+    for (DistillResultCard::Row row : {DistillResultCard::ThreeStage, DistillResultCard::LogitOnly, DistillResultCard::Alone})
+        EXPECT_EQ(card.cell(row, DistillResultCard::Params)->text(), QLocale().toString(50890)) << row;
+    EXPECT_EQ(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OfTeacher)->text(), "94.96 %");
+    EXPECT_EQ(card.cell(DistillResultCard::Alone, DistillResultCard::OfTeacher)->text(), "92.07 %");
+    EXPECT_EQ(card.cell(DistillResultCard::Teacher, DistillResultCard::OfTeacher)->text(), "—");
+    EXPECT_EQ(card.cell(DistillResultCard::Teacher, DistillResultCard::OverAlone)->text(), "+7.19 points");
+    EXPECT_EQ(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OverAlone)->text(), "+2.62 points");
+    EXPECT_EQ(card.cell(DistillResultCard::LogitOnly, DistillResultCard::OverAlone)->text(), "+2.60 points");
+    EXPECT_EQ(card.cell(DistillResultCard::Alone, DistillResultCard::OverAlone)->text(), "—");
     EXPECT_TRUE(card.footer()->text().contains("Gap recovered 36.44 %")) << card.footer()->text().toStdString();
 
     // 2.62 points over the student alone meets the 2-point target; 94.96 % of the teacher is
     // under 96 %.
-    const QColor green = Card::targetMetColor();
+    const QColor green = DistillResultCard::targetMetColor();
     EXPECT_TRUE(card.gainMeetsTarget());
-    EXPECT_EQ(textColor(card.cell(Card::ThreeStage, Card::OverAlone)), green);
+    EXPECT_EQ(textColor(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OverAlone)), green);
     EXPECT_FALSE(card.ratioMeetsTarget());
-    EXPECT_NE(textColor(card.cell(Card::ThreeStage, Card::OfTeacher)), green);
+    EXPECT_NE(textColor(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OfTeacher)), green);
 
     // Full labels, no baselines: the baseline rows say so, and 97 % of the teacher meets the
     // ratio target.
-    engine::DistillResult solo = sampleResult(13);
+    engine::DistillResult solo = distillResult(13);
     solo.seeds = 1;
     solo.logit_only_accuracy = solo.student_alone_accuracy = 0;
     solo.gap_recovered = 0;
@@ -195,12 +195,12 @@ TEST(DistillResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
     solo.ratio = 0.88 / 0.9071;
     ASSERT_TRUE(card.setSummary(toObject(engine::to_json(solo))));
     EXPECT_FALSE(card.showsBaselines());
-    EXPECT_EQ(card.cell(Card::ThreeStage, Card::Accuracy)->text(), "88.00 %");  // no ± with one seed
-    EXPECT_EQ(card.cell(Card::LogitOnly, Card::Accuracy)->text(), "not trained");
-    EXPECT_EQ(card.cell(Card::Alone, Card::Accuracy)->text(), "not trained");
-    EXPECT_EQ(card.cell(Card::ThreeStage, Card::OverAlone)->text(), "—");
+    EXPECT_EQ(card.cell(DistillResultCard::ThreeStage, DistillResultCard::Accuracy)->text(), "88.00 %");  // no ± with one seed
+    EXPECT_EQ(card.cell(DistillResultCard::LogitOnly, DistillResultCard::Accuracy)->text(), "not trained");
+    EXPECT_EQ(card.cell(DistillResultCard::Alone, DistillResultCard::Accuracy)->text(), "not trained");
+    EXPECT_EQ(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OverAlone)->text(), "—");
     EXPECT_TRUE(card.ratioMeetsTarget());
-    EXPECT_EQ(textColor(card.cell(Card::ThreeStage, Card::OfTeacher)), green);
+    EXPECT_EQ(textColor(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OfTeacher)), green);
     EXPECT_FALSE(card.gainMeetsTarget());
     EXPECT_TRUE(card.footer()->text().contains("No baselines"));
 
@@ -212,9 +212,9 @@ TEST(DistillResultCard, FillsFromASummaryAndColoursTheTargetsMet) {
     EXPECT_FALSE(card.hasResult());
     EXPECT_TRUE(card.headline()->text().contains("cancelled"));
     EXPECT_TRUE(card.headline()->text().contains("14"));
-    EXPECT_EQ(card.cell(Card::ThreeStage, Card::Accuracy)->text(), "—");
+    EXPECT_EQ(card.cell(DistillResultCard::ThreeStage, DistillResultCard::Accuracy)->text(), "—");
     EXPECT_FALSE(card.ratioMeetsTarget());
-    EXPECT_NE(textColor(card.cell(Card::ThreeStage, Card::OfTeacher)), green);
+    EXPECT_NE(textColor(card.cell(DistillResultCard::ThreeStage, DistillResultCard::OfTeacher)), green);
 }
 
 TEST(DistillPage, FormDefaultsAndTheEnginesValidation) {
@@ -309,7 +309,7 @@ TEST(DistillPage, FormDefaultsAndTheEnginesValidation) {
 
 TEST(DistillCharts, DrawsEveryTermLiveWithTheStageBoundaries) {
     profiler::MetricBus bus;
-    Charts charts(bus);
+    DistillCharts charts(bus);
     DistillPublisher publisher(bus, 5);
     publisher.seed(10, true);
     publisher.flush();
@@ -324,29 +324,29 @@ TEST(DistillCharts, DrawsEveryTermLiveWithTheStageBoundaries) {
     // Loss terms over the optimizer step: hint in stage 1, KD and CE from stage 2 on.
     const QCPGraph* hint = charts.graph("distill/hint_loss");
     ASSERT_NE(hint, nullptr);
-    EXPECT_EQ(hint->parentPlot(), charts.chart(Charts::Losses));
+    EXPECT_EQ(hint->parentPlot(), charts.chart(DistillCharts::Losses));
     EXPECT_EQ(keys(hint), (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
     EXPECT_DOUBLE_EQ(lastValue(hint), 0.1);
     EXPECT_EQ(charts.pointCount("distill/kd_loss"), 20);
     EXPECT_EQ(charts.graph("distill/kd_loss")->data()->constBegin()->key, 10.0);
-    EXPECT_EQ(charts.graph("distill/ce_loss")->parentPlot(), charts.chart(Charts::Losses));
-    EXPECT_EQ(charts.chart(Charts::Losses)->graphCount(), 3);
+    EXPECT_EQ(charts.graph("distill/ce_loss")->parentPlot(), charts.chart(DistillCharts::Losses));
+    EXPECT_EQ(charts.chart(DistillCharts::Losses)->graphCount(), 3);
 
     // Alpha (0.7 in stage 2, adapted in stage 3) on the left, the temperature on the right.
     const QCPGraph* alpha = charts.graph("distill/alpha");
     const QCPGraph* temperature = charts.graph("distill/temperature");
-    EXPECT_EQ(alpha->valueAxis(), charts.chart(Charts::Weighting)->yAxis);
-    EXPECT_EQ(temperature->valueAxis(), charts.chart(Charts::Weighting)->yAxis2);
+    EXPECT_EQ(alpha->valueAxis(), charts.chart(DistillCharts::Weighting)->yAxis);
+    EXPECT_EQ(temperature->valueAxis(), charts.chart(DistillCharts::Weighting)->yAxis2);
     EXPECT_DOUBLE_EQ(alpha->data()->constBegin()->value, 0.7);
     EXPECT_DOUBLE_EQ(lastValue(alpha), 0.55);
     EXPECT_DOUBLE_EQ(lastValue(temperature), 4.0);
     EXPECT_EQ(charts.pointCount("distill/agreement"), 20);
     EXPECT_EQ(charts.pointCount("logit_only/distill/agreement"), 30);
-    EXPECT_DOUBLE_EQ(charts.chart(Charts::Agreement)->yAxis->range().lower, 0.0);  // a share: the whole scale
-    EXPECT_DOUBLE_EQ(charts.chart(Charts::Agreement)->yAxis->range().upper, 1.05);
+    EXPECT_DOUBLE_EQ(charts.chart(DistillCharts::Agreement)->yAxis->range().lower, 0.0);  // a share: the whole scale
+    EXPECT_DOUBLE_EQ(charts.chart(DistillCharts::Agreement)->yAxis->range().upper, 1.05);
 
     // The three students' accuracy side by side, once per epoch.
-    QCustomPlot* accuracy = charts.chart(Charts::Accuracy);
+    QCustomPlot* accuracy = charts.chart(DistillCharts::Accuracy);
     EXPECT_EQ(accuracy->graphCount(), 3);
     for (const char* s : {"distill/student_accuracy", "logit_only/distill/student_accuracy",
                           "alone/distill/student_accuracy"}) {
@@ -391,10 +391,10 @@ TEST(DistillPage, DrawsAPastRunAgainFromTheHistory) {
     ASSERT_NO_FATAL_FAILURE(sparq::test::expectPastRunOnShow(page, run, "student 86.14 %"));
 
     // The card, from the run's summary JSON.
-    EXPECT_EQ(page.card()->cell(Card::ThreeStage, Card::Accuracy)->text(), "86.14 % ± 0.18");
+    EXPECT_EQ(page.card()->cell(DistillResultCard::ThreeStage, DistillResultCard::Accuracy)->text(), "86.14 % ± 0.18");
 
     // The charts, from the stored series: both seeds, each its own line, and the stages.
-    const Charts* charts = page.charts();
+    const DistillCharts* charts = page.charts();
     expectMarkers(*charts, {{1, 0.0}, {2, 10.0}, {3, 20.0}});
     EXPECT_EQ(charts->lineCount("distill/hint_loss"), 2);
     EXPECT_EQ(charts->pointCount("distill/hint_loss"), 20);
@@ -430,8 +430,8 @@ TEST(DistillPage, DistillViewInTheMainWindow) {
 }
 
 TEST(DistillPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
-    SKIP_WITHOUT_FASHION_MNIST();
-    sparq::test::ScratchWorkbench scratch(sparq::test::kFashionMnistDir);
+    SPARQ_REQUIRE_FASHION_MNIST();
+    sparq::test::ScratchWorkbench scratch(sparq::test::fashion_mnist_dir());
     ui::Workbench& wb = scratch.wb;
     ui::DistillPage page(&wb);
 
@@ -452,9 +452,9 @@ TEST(DistillPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
 
     // The card and the charts, from what the history stored.
     EXPECT_FALSE(page.card()->showsBaselines());
-    EXPECT_EQ(page.card()->cell(Card::ThreeStage, Card::Accuracy)->text(),
+    EXPECT_EQ(page.card()->cell(DistillResultCard::ThreeStage, DistillResultCard::Accuracy)->text(),
               QString("%1 %").arg(end.test_accuracy * 100.0, 0, 'f', 2));
-    const Charts* charts = page.charts();
+    const DistillCharts* charts = page.charts();
     const auto& markers = charts->stageMarkers();
     ASSERT_EQ(markers.size(), 3u);
     EXPECT_DOUBLE_EQ(markers[0].step, 0.0);

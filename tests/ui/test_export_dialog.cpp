@@ -45,8 +45,8 @@ constexpr int kVerifyImages = 500;
 class ExportDialogTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        if (!sparq::test::haveFashionMnist()) return;
-        scratch_ = new ScratchWorkbench(sparq::test::kFashionMnistDir);
+        if (!sparq::test::have_fashion_mnist()) return;  // SetUp() skips (or fails under CI) each test
+        scratch_ = new ScratchWorkbench(sparq::test::fashion_mnist_dir());
         trained_ = sparq::test::trainSmallMlp(scratch_->wb);
     }
     static void TearDownTestSuite() {
@@ -55,7 +55,7 @@ protected:
     }
 
     void SetUp() override {
-        SKIP_WITHOUT_FASHION_MNIST();
+        SPARQ_REQUIRE_FASHION_MNIST();
         ASSERT_EQ(trained_.status, engine::JobStatus::Completed) << trained_.error;
         const auto run = profiler::RunReader(db()).run(trained_.run_id);
         ASSERT_TRUE(run.has_value());
@@ -68,7 +68,7 @@ protected:
     QString stem(const char* precision) const { return QString("sparq_mlp_%1_run%2").arg(precision).arg(run_.id); }
 
     // A shown dialog on the trained run that has looked up the run's models.
-    std::unique_ptr<ui::ExportDialog> openDialog(const std::string& dataDir = sparq::test::kFashionMnistDir) {
+    std::unique_ptr<ui::ExportDialog> openDialog(const std::string& dataDir = sparq::test::fashion_mnist_dir()) {
         auto dialog = std::make_unique<ui::ExportDialog>(db(), dataDir, run_);
         dialog->show();
         EXPECT_TRUE(QTest::qWaitFor([&] { return dialog->modelsKnown(); }, 10000));

@@ -19,6 +19,7 @@
 #include <QTest>
 #include <qcustomplot.h>
 
+#include "common/time_units.h"
 #include "configdiffmodel.h"
 #include "historyfilterbar.h"
 #include "page_test_support.h"
@@ -37,7 +38,7 @@ using ui::RunTableModel;
 
 namespace {
 
-constexpr std::int64_t kMs = 1000000LL;
+using sparq::test::kMs;
 
 // Noon (local time) of a day in March 2024, in wall-clock nanoseconds.
 std::int64_t noon(int day) { return QDateTime(QDate(2024, 3, day), QTime(12, 0)).toMSecsSinceEpoch() * kMs; }

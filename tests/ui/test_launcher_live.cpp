@@ -15,6 +15,7 @@
 #include <qcustomplot.h>
 
 #include "chartfeed.h"
+#include "common/test_data.h"
 #include "historypage.h"
 #include "jobbridge.h"
 #include "launcherpage.h"
@@ -31,7 +32,6 @@ using sparq::ui::MetricChartGrid;
 
 namespace {
 
-const char* kDataDir = "/usr/share/datasets/fashion-mnist";
 
 int slot(const char* series) { return MetricChartGrid::slotOf(series); }
 
@@ -86,12 +86,11 @@ TEST(LauncherLive, FormValidatesAsYouType) {
 }
 
 TEST(LauncherLive, RunsAJobFromTheLauncherAndRecordsIt) {
-    if (!QFileInfo(kDataDir).isDir())
-        GTEST_SKIP() << kDataDir << " is missing; run installer/setup-deps.sh to install Fashion-MNIST";
+    SPARQ_REQUIRE_FASHION_MNIST();
 
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), kDataDir, tmp.filePath("runs").toStdString()});
+    ui::Workbench wb({tmp.filePath("history.db").toStdString(), sparq::test::fashion_mnist_dir(), tmp.filePath("runs").toStdString()});
     ui::MainWindow window(&wb);
     window.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
@@ -161,12 +160,11 @@ TEST(LauncherLive, RunsAJobFromTheLauncherAndRecordsIt) {
 }
 
 TEST(LauncherLive, StopsARunningJobFromTheKeyboard) {
-    if (!QFileInfo(kDataDir).isDir())
-        GTEST_SKIP() << kDataDir << " is missing; run installer/setup-deps.sh to install Fashion-MNIST";
+    SPARQ_REQUIRE_FASHION_MNIST();
 
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), kDataDir, tmp.filePath("runs").toStdString()});
+    ui::Workbench wb({tmp.filePath("history.db").toStdString(), sparq::test::fashion_mnist_dir(), tmp.filePath("runs").toStdString()});
     ui::MainWindow window(&wb);
     window.show();
     window.activateWindow();

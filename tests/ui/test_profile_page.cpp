@@ -24,6 +24,7 @@
 #include <QWheelEvent>
 #include <qcustomplot.h>
 
+#include "common/time_units.h"
 #include "jobbridge.h"
 #include "mainwindow.h"
 #include "oprangemodel.h"
@@ -43,7 +44,7 @@ using ui::TimedPoint;
 
 namespace {
 
-constexpr std::int64_t kMs = 1'000'000;
+using sparq::test::kMs;
 constexpr std::int64_t kOrigin = 7'000 * kMs;  // the steady clock of the samples: not 0
 const char* kNoGpuStatus = "profiler: CPU process, cores, memory, ops · GPU none (no CUDA device: CPU collectors only)";
 
@@ -608,9 +609,9 @@ TEST(ProfilePage, MainWindowOpensTheViewAndCountsAlerts) {
 // ---------------------------------------------------------------- a real job
 
 TEST(ProfilePage, RealTrainingJobStreamsCpuAndOperatorSeries) {
-    SKIP_WITHOUT_FASHION_MNIST();
+    SPARQ_REQUIRE_FASHION_MNIST();
     // Every operator recorded: a job this short could fall between the default windows.
-    sparq::test::ScratchWorkbench scratch(sparq::test::kFashionMnistDir, 1.0);
+    sparq::test::ScratchWorkbench scratch(sparq::test::fashion_mnist_dir(), 1.0);
     ui::Workbench& wb = scratch.wb;
     ui::MainWindow window(&wb);
     ASSERT_TRUE(sparq::test::showActive(window));

@@ -35,12 +35,14 @@
 #include "workbench.h"
 
 using namespace sparq;
-using Card = sparq::ui::QuantComparisonCard;
+using sparq::ui::QuantComparisonCard;
 using sparq::ui::QuantErrorChart;
+using sparq::test::textColor;
+using sparq::test::toObject;
 
 namespace {
 
-engine::QuantizeResult sampleResult(std::int64_t run, const std::string& mode) {
+engine::QuantizeResult quantizeResult(std::int64_t run, const std::string& mode) {
     engine::QuantizeResult r;
     r.run_id = run;
     r.status = "completed";
@@ -70,12 +72,6 @@ engine::QuantizeResult sampleResult(std::int64_t run, const std::string& mode) {
     r.wall_s = 12.5;
     return r;
 }
-
-QJsonObject toObject(const std::string& json) {
-    return QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-}
-
-QColor textColor(const QLabel* label) { return label->palette().color(QPalette::WindowText); }
 
 // A finished quantization run in the history.
 profiler::RunId addQuantizeRun(profiler::RunStore& store, const engine::QuantizeResult& proto, double alert,
@@ -122,63 +118,63 @@ void publishErrors(profiler::MetricBus& bus, std::uint32_t run, const std::vecto
 }  // namespace
 
 TEST(QuantComparisonCard, FillsFromASummaryAndColoursTheRatiosThatMeetTheTargets) {
-    EXPECT_TRUE(Card::meetsTarget(Card::Accuracy, 0.987));
-    EXPECT_FALSE(Card::meetsTarget(Card::Accuracy, 0.9869));
-    EXPECT_TRUE(Card::meetsTarget(Card::LatencyB64, 2.0));
-    EXPECT_FALSE(Card::meetsTarget(Card::LatencyB1, 1.99));
-    EXPECT_TRUE(Card::meetsTarget(Card::Size, 3.5));
-    EXPECT_FALSE(Card::meetsTarget(Card::Size, 3.49));
+    EXPECT_TRUE(QuantComparisonCard::meetsTarget(QuantComparisonCard::Accuracy, 0.987));
+    EXPECT_FALSE(QuantComparisonCard::meetsTarget(QuantComparisonCard::Accuracy, 0.9869));
+    EXPECT_TRUE(QuantComparisonCard::meetsTarget(QuantComparisonCard::LatencyB64, 2.0));
+    EXPECT_FALSE(QuantComparisonCard::meetsTarget(QuantComparisonCard::LatencyB1, 1.99));
+    EXPECT_TRUE(QuantComparisonCard::meetsTarget(QuantComparisonCard::Size, 3.5));
+    EXPECT_FALSE(QuantComparisonCard::meetsTarget(QuantComparisonCard::Size, 3.49));
 
-    Card card;
+    QuantComparisonCard card;
     EXPECT_FALSE(card.hasComparison());
-    ASSERT_TRUE(card.setSummary(toObject(engine::to_json(sampleResult(42, "ptq")))));
+    ASSERT_TRUE(card.setSummary(toObject(engine::to_json(quantizeResult(42, "ptq")))));
     EXPECT_TRUE(card.hasComparison());
     EXPECT_TRUE(card.headline()->text().contains("Run 42"));
     EXPECT_TRUE(card.headline()->text().contains("mlp-fashion"));
 
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Fp32)->text(), "88.00 %");
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Int8)->text(), "87.50 %");
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Ratio)->text(), "retains 99.43 %");
-    EXPECT_EQ(card.cell(Card::LatencyB1, Card::Fp32)->text(), "0.300 ms");
-    EXPECT_EQ(card.cell(Card::LatencyB1, Card::Int8)->text(), "0.120 ms");
-    EXPECT_EQ(card.cell(Card::LatencyB1, Card::Ratio)->text(), "2.50× faster");
-    EXPECT_EQ(card.cell(Card::LatencyB64, Card::Fp32)->text(), "4.00 ms");
-    EXPECT_EQ(card.cell(Card::LatencyB64, Card::Int8)->text(), "2.50 ms");
-    EXPECT_EQ(card.cell(Card::LatencyB64, Card::Ratio)->text(), "1.60× faster");
-    EXPECT_EQ(card.cell(Card::Size, Card::Fp32)->text(), QLocale().formattedDataSize(2141184));
-    EXPECT_EQ(card.cell(Card::Size, Card::Int8)->text(), QLocale().formattedDataSize(549000));
-    EXPECT_EQ(card.cell(Card::Size, Card::Ratio)->text(), "3.90× smaller");
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Fp32)->text(), "88.00 %");
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Int8)->text(), "87.50 %");
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Ratio)->text(), "retains 99.43 %");
+    EXPECT_EQ(card.cell(QuantComparisonCard::LatencyB1, QuantComparisonCard::Fp32)->text(), "0.300 ms");
+    EXPECT_EQ(card.cell(QuantComparisonCard::LatencyB1, QuantComparisonCard::Int8)->text(), "0.120 ms");
+    EXPECT_EQ(card.cell(QuantComparisonCard::LatencyB1, QuantComparisonCard::Ratio)->text(), "2.50× faster");
+    EXPECT_EQ(card.cell(QuantComparisonCard::LatencyB64, QuantComparisonCard::Fp32)->text(), "4.00 ms");
+    EXPECT_EQ(card.cell(QuantComparisonCard::LatencyB64, QuantComparisonCard::Int8)->text(), "2.50 ms");
+    EXPECT_EQ(card.cell(QuantComparisonCard::LatencyB64, QuantComparisonCard::Ratio)->text(), "1.60× faster");
+    EXPECT_EQ(card.cell(QuantComparisonCard::Size, QuantComparisonCard::Fp32)->text(), QLocale().formattedDataSize(2141184));
+    EXPECT_EQ(card.cell(QuantComparisonCard::Size, QuantComparisonCard::Int8)->text(), QLocale().formattedDataSize(549000));
+    EXPECT_EQ(card.cell(QuantComparisonCard::Size, QuantComparisonCard::Ratio)->text(), "3.90× smaller");
 
     // Retention, batch-1 speed-up and size ratio meet their targets; batch 64 does not.
-    const QColor green = Card::targetMetColor();
-    for (Card::Row row : {Card::Accuracy, Card::LatencyB1, Card::Size}) {
+    const QColor green = QuantComparisonCard::targetMetColor();
+    for (QuantComparisonCard::Row row : {QuantComparisonCard::Accuracy, QuantComparisonCard::LatencyB1, QuantComparisonCard::Size}) {
         EXPECT_TRUE(card.ratioMeetsTarget(row)) << row;
-        EXPECT_EQ(textColor(card.cell(row, Card::Ratio)), green) << row;
+        EXPECT_EQ(textColor(card.cell(row, QuantComparisonCard::Ratio)), green) << row;
     }
-    EXPECT_FALSE(card.ratioMeetsTarget(Card::LatencyB64));
-    EXPECT_NE(textColor(card.cell(Card::LatencyB64, Card::Ratio)), green);
-    EXPECT_EQ(textColor(card.cell(Card::LatencyB64, Card::Ratio)), card.palette().color(QPalette::WindowText));
+    EXPECT_FALSE(card.ratioMeetsTarget(QuantComparisonCard::LatencyB64));
+    EXPECT_NE(textColor(card.cell(QuantComparisonCard::LatencyB64, QuantComparisonCard::Ratio)), green);
+    EXPECT_EQ(textColor(card.cell(QuantComparisonCard::LatencyB64, QuantComparisonCard::Ratio)), card.palette().color(QPalette::WindowText));
     // Values themselves are never coloured.
-    EXPECT_NE(textColor(card.cell(Card::Accuracy, Card::Int8)), green);
+    EXPECT_NE(textColor(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Int8)), green);
 
     // PTQ: no PTQ column.
     EXPECT_FALSE(card.showsPtq());
-    EXPECT_TRUE(card.cell(Card::Accuracy, Card::Ptq)->isHidden());
+    EXPECT_TRUE(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Ptq)->isHidden());
 
     // QAT: the PTQ accuracy of the same float model beside the QAT one; a retention below
     // the target turns neutral.
-    engine::QuantizeResult qat = sampleResult(43, "qat");
+    engine::QuantizeResult qat = quantizeResult(43, "qat");
     qat.int8_accuracy = 0.865;
     qat.accuracy_retention = 0.865 / 0.88;  // 0.98295
     ASSERT_TRUE(card.setSummary(toObject(engine::to_json(qat))));
     EXPECT_TRUE(card.showsPtq());
-    EXPECT_FALSE(card.cell(Card::Accuracy, Card::Ptq)->isHidden());
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Int8)->text(), "86.50 %");
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Ptq)->text(), "86.00 % (retains 97.73 %)");
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Ratio)->text(), "retains 98.30 %");
-    EXPECT_FALSE(card.ratioMeetsTarget(Card::Accuracy));
-    EXPECT_NE(textColor(card.cell(Card::Accuracy, Card::Ratio)), green);
-    EXPECT_TRUE(card.ratioMeetsTarget(Card::Size));
+    EXPECT_FALSE(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Ptq)->isHidden());
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Int8)->text(), "86.50 %");
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Ptq)->text(), "86.00 % (retains 97.73 %)");
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Ratio)->text(), "retains 98.30 %");
+    EXPECT_FALSE(card.ratioMeetsTarget(QuantComparisonCard::Accuracy));
+    EXPECT_NE(textColor(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Ratio)), green);
+    EXPECT_TRUE(card.ratioMeetsTarget(QuantComparisonCard::Size));
 
     // A cancelled run has nothing to compare: blanked, and said so.
     engine::QuantizeResult cancelled;
@@ -188,13 +184,13 @@ TEST(QuantComparisonCard, FillsFromASummaryAndColoursTheRatiosThatMeetTheTargets
     EXPECT_FALSE(card.hasComparison());
     EXPECT_FALSE(card.showsPtq());
     EXPECT_TRUE(card.headline()->text().contains("cancelled"));
-    EXPECT_EQ(card.cell(Card::Accuracy, Card::Int8)->text(), "—");
-    EXPECT_FALSE(card.ratioMeetsTarget(Card::Size));
-    EXPECT_NE(textColor(card.cell(Card::Size, Card::Ratio)), green);
+    EXPECT_EQ(card.cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Int8)->text(), "—");
+    EXPECT_FALSE(card.ratioMeetsTarget(QuantComparisonCard::Size));
+    EXPECT_NE(textColor(card.cell(QuantComparisonCard::Size, QuantComparisonCard::Ratio)), green);
 }
 
 TEST(QuantErrorChart, OneBarPerLayerWithTheLayersAboveTheThresholdInTheWarningColour) {
-    const QJsonObject summary = toObject(engine::to_json(sampleResult(7, "qat")));
+    const QJsonObject summary = toObject(engine::to_json(quantizeResult(7, "qat")));
     const QVector<QuantErrorChart::Layer> layers =
         QuantErrorChart::layersFromJson(summary.value("layers").toArray());
     ASSERT_EQ(layers.size(), 3);
@@ -288,9 +284,9 @@ TEST(QuantizePage, ListsQuantizationRunsAndFillsTheCardFromTheChosenOne) {
     const profiler::RunId bare = store.create_run({"mlp bare", "train", "mlp-fashion", "{}"});
     store.finish_run(bare, "failed", "{}", std::nullopt);
 
-    const profiler::RunId qat = addQuantizeRun(store, sampleResult(0, "qat"), 0.05);
-    const profiler::RunId ptq = addQuantizeRun(store, sampleResult(0, "ptq"), 0.02);
-    const profiler::RunId cancelled = addQuantizeRun(store, sampleResult(0, "qat"), 0.05, "cancelled");
+    const profiler::RunId qat = addQuantizeRun(store, quantizeResult(0, "qat"), 0.05);
+    const profiler::RunId ptq = addQuantizeRun(store, quantizeResult(0, "ptq"), 0.02);
+    const profiler::RunId cancelled = addQuantizeRun(store, quantizeResult(0, "qat"), 0.05, "cancelled");
     store.flush();
 
     ui::QuantizePage page(&wb);
@@ -316,9 +312,9 @@ TEST(QuantizePage, ListsQuantizationRunsAndFillsTheCardFromTheChosenOne) {
     ASSERT_TRUE(page.card()->hasComparison());
     EXPECT_TRUE(page.card()->showsPtq());
     EXPECT_TRUE(page.card()->headline()->text().contains(QString("Run %1").arg(qat)));
-    EXPECT_EQ(page.card()->cell(Card::Accuracy, Card::Int8)->text(), "87.50 %");
-    EXPECT_EQ(page.card()->cell(Card::LatencyB1, Card::Ratio)->text(), "2.50× faster");
-    EXPECT_TRUE(page.card()->ratioMeetsTarget(Card::Accuracy));
+    EXPECT_EQ(page.card()->cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Int8)->text(), "87.50 %");
+    EXPECT_EQ(page.card()->cell(QuantComparisonCard::LatencyB1, QuantComparisonCard::Ratio)->text(), "2.50× faster");
+    EXPECT_TRUE(page.card()->ratioMeetsTarget(QuantComparisonCard::Accuracy));
     EXPECT_EQ(page.errorChart()->layerCount(), 3);
     EXPECT_DOUBLE_EQ(page.errorChart()->threshold(), 0.05);
     EXPECT_EQ(page.errorChart()->warningBars()->dataCount(), 1);
@@ -409,7 +405,7 @@ TEST(QuantizePage, QuantizeViewInTheMainWindow) {
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
     ui::Workbench wb({tmp.filePath("history.db").toStdString(), "", tmp.filePath("runs").toStdString()});
-    const profiler::RunId run = addQuantizeRun(wb.store(), sampleResult(0, "qat"), 0.05);
+    const profiler::RunId run = addQuantizeRun(wb.store(), quantizeResult(0, "qat"), 0.05);
     wb.store().flush();
 
     ui::MainWindow window(&wb);
@@ -440,11 +436,11 @@ TEST(QuantizePage, QuantizeViewInTheMainWindow) {
 }
 
 TEST(QuantizePage, QatJobFromTheFormStreamsErrorsAndFillsTheCard) {
-    SKIP_WITHOUT_FASHION_MNIST();
+    SPARQ_REQUIRE_FASHION_MNIST();
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
     ui::Workbench wb(
-        {tmp.filePath("history.db").toStdString(), sparq::test::kFashionMnistDir, tmp.filePath("runs").toStdString()});
+        {tmp.filePath("history.db").toStdString(), sparq::test::fashion_mnist_dir(), tmp.filePath("runs").toStdString()});
     ui::QuantizePage page(&wb);
 
     // A small float model to quantize.
@@ -497,7 +493,7 @@ TEST(QuantizePage, QatJobFromTheFormStreamsErrorsAndFillsTheCard) {
     ASSERT_TRUE(QTest::qWaitFor(
         [&] { return page.runCombo()->currentData().toLongLong() == result.run_id; }, 15000));
     EXPECT_TRUE(page.card()->hasComparison());
-    EXPECT_EQ(page.card()->cell(Card::Accuracy, Card::Int8)->text(),
+    EXPECT_EQ(page.card()->cell(QuantComparisonCard::Accuracy, QuantComparisonCard::Int8)->text(),
               QString("%1 %").arg(result.int8_accuracy * 100.0, 0, 'f', 2));
     EXPECT_TRUE(page.startButton()->isEnabled());
 }

@@ -46,14 +46,13 @@
 #include "workbench.h"
 
 using namespace sparq;
-using Charts = sparq::ui::ServingCharts;
+using sparq::ui::ServingCharts;
 using Model = sparq::ui::ServingResultsModel;
 
 namespace {
 
 constexpr int kRunTimeoutMs = 60000;
 
-bool haveLicenceTexts() { return QFileInfo(QStringLiteral("/usr/share/common-licenses")).isDir(); }
 
 // A model of a few thousand parameters trained for five steps, cached in `cacheDir`, serving a
 // dozen short requests from four closed-loop clients, batches of at most four.
@@ -155,7 +154,7 @@ engine::ServeBenchReport runFromThePage(ui::ServingPage& page, ui::Workbench& wb
     bool live = false;
     const bool ended = QTest::qWaitFor(
         [&] {
-            if (wb.isRunning() && page.charts()->pointCount(policy, Charts::Queue) > 0) live = true;
+            if (wb.isRunning() && page.charts()->pointCount(policy, ServingCharts::Queue) > 0) live = true;
             return finished.count() > 0;
         },
         kRunTimeoutMs);
@@ -396,7 +395,7 @@ TEST(ServingPage, AnInvalidSettingIsShownAndNothingRuns) {
 }
 
 TEST(ServingPage, ARunAddsItsResultAndTheChartsFollowItLive) {
-    if (!haveLicenceTexts()) GTEST_SKIP() << "/usr/share/common-licenses (tiny-lm's training text) is missing";
+    SPARQ_REQUIRE_LICENCE_TEXTS();
     test::ScratchWorkbench s;
     ui::ServingPage page(&s.wb);
     QTemporaryDir cache;
@@ -456,10 +455,10 @@ TEST(ServingPage, ARunAddsItsResultAndTheChartsFollowItLive) {
     // The live charts: each series of the policy, on the run's id; throughput and latency as the
     // engine last published them match the final figures' order of magnitude.
     ASSERT_TRUE(QTest::qWaitFor([&] { return page.charts()->run() == report.run_id; }, 5000));
-    for (auto metric : {Charts::Queue, Charts::P50, Charts::P95, Charts::P99, Charts::Throughput, Charts::Padding})
+    for (auto metric : {ServingCharts::Queue, ServingCharts::P50, ServingCharts::P95, ServingCharts::P99, ServingCharts::Throughput, ServingCharts::Padding})
         EXPECT_GT(page.charts()->pointCount("kmeans", metric), 0) << metric;
-    EXPECT_EQ(page.charts()->pointCount("fifo", Charts::Queue), 0);
-    EXPECT_GE(test::keys(page.charts()->graph("kmeans", Charts::Queue)).front(), 0.0);
+    EXPECT_EQ(page.charts()->pointCount("fifo", ServingCharts::Queue), 0);
+    EXPECT_GE(test::keys(page.charts()->graph("kmeans", ServingCharts::Queue)).front(), 0.0);
     EXPECT_TRUE(page.charts()->caption()->text().contains(QString::number(report.run_id)));
 
     // The log has the model's training and the result; the bar says how it ended.
@@ -475,7 +474,7 @@ TEST(ServingPage, ARunAddsItsResultAndTheChartsFollowItLive) {
 }
 
 TEST(ServingPage, CompareAllPoliciesAddsARowPerPolicyAndTheFrontier) {
-    if (!haveLicenceTexts()) GTEST_SKIP() << "/usr/share/common-licenses (tiny-lm's training text) is missing";
+    SPARQ_REQUIRE_LICENCE_TEXTS();
     test::ScratchWorkbench s;
     ui::ServingPage page(&s.wb);
     QAbstractItemModelTester tester(page.results(), QAbstractItemModelTester::FailureReportingMode::Fatal);
@@ -499,9 +498,9 @@ TEST(ServingPage, CompareAllPoliciesAddsARowPerPolicyAndTheFrontier) {
         EXPECT_GT(r.throughput_rps, 0.0) << policies[i];
         EXPECT_GE(r.p95_ms, r.p50_ms) << policies[i];
         // Each policy drew its lines, in its own colour on every chart.
-        EXPECT_GT(page.charts()->pointCount(policies[i], Charts::P95), 0) << policies[i];
-        const QColor colour = page.charts()->graph(policies[i], Charts::Throughput)->pen().color();
-        EXPECT_EQ(page.charts()->graph(policies[i], Charts::Queue)->pen().color(), colour);
+        EXPECT_GT(page.charts()->pointCount(policies[i], ServingCharts::P95), 0) << policies[i];
+        const QColor colour = page.charts()->graph(policies[i], ServingCharts::Throughput)->pen().color();
+        EXPECT_EQ(page.charts()->graph(policies[i], ServingCharts::Queue)->pen().color(), colour);
         colours.insert(colour.rgb());
     }
     EXPECT_EQ(colours.size(), policies.size());
@@ -534,7 +533,7 @@ TEST(ServingPage, CompareAllPoliciesAddsARowPerPolicyAndTheFrontier) {
     ASSERT_NO_FATAL_FAILURE(expectFrontierAgrees(page));
     // The charts show the newest run only.
     ASSERT_TRUE(QTest::qWaitFor([&] { return page.charts()->run() == again.run_id; }, 5000));
-    EXPECT_EQ(page.charts()->pointCount("kmeans", Charts::P95), 0);
+    EXPECT_EQ(page.charts()->pointCount("kmeans", ServingCharts::P95), 0);
 
     page.clearButton()->click();
     EXPECT_EQ(model.rowCount(), 0);
@@ -544,7 +543,7 @@ TEST(ServingPage, CompareAllPoliciesAddsARowPerPolicyAndTheFrontier) {
 // Stop during a comparison: the benchmark ends within a decode step, the policies that had
 // finished keep their rows, and the run is stored as cancelled with their results.
 TEST(ServingPage, StopEndsABenchmarkAndKeepsTheFinishedPolicies) {
-    if (!haveLicenceTexts()) GTEST_SKIP() << "/usr/share/common-licenses (tiny-lm's training text) is missing";
+    SPARQ_REQUIRE_LICENCE_TEXTS();
     test::ScratchWorkbench s;
     ui::ServingPage page(&s.wb);
     QTemporaryDir cache;

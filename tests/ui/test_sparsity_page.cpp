@@ -22,6 +22,7 @@
 
 #include "activefractiontuner.h"
 #include "blockloadheatmap.h"
+#include "common/test_data.h"
 #include "jobbridge.h"
 #include "latestvaluefeed.h"
 #include "mainwindow.h"
@@ -39,9 +40,7 @@ using sparq::ui::LatestValueFeed;
 
 namespace {
 
-const char* kDataDir = "/usr/share/datasets/fashion-mnist";
-
-Sample sample(std::uint32_t run, SeriesId series, std::int64_t step, double value) {
+Sample rateSample(std::uint32_t run, SeriesId series, std::int64_t step, double value) {
     Sample s;
     s.run = run;
     s.series = series;
@@ -60,7 +59,7 @@ engine::TrainSpec gatedSpec() {
     spec.limit_train = 1024;
     spec.limit_test = 500;
     spec.threads = 1;
-    spec.data_dir = kDataDir;
+    spec.data_dir = sparq::test::fashion_mnist_dir();
     return spec;
 }
 
@@ -79,10 +78,10 @@ TEST(LatestValueFeed, KeepsTheNewestValuePerSeriesFromAnotherThread) {
     std::thread producer([&] {
         std::vector<Sample> batch;
         for (int i = 1; i <= kSteps; ++i) {
-            batch.push_back(sample(5, b0, i, double(i)));
-            if (i % 2 == 0) batch.push_back(sample(5, b1, i, -double(i)));
-            batch.push_back(sample(5, other, i, 99.0));  // not watched
-            batch.push_back(sample(4, b0, i, 1e9));      // an older run: ignored
+            batch.push_back(rateSample(5, b0, i, double(i)));
+            if (i % 2 == 0) batch.push_back(rateSample(5, b1, i, -double(i)));
+            batch.push_back(rateSample(5, other, i, 99.0));  // not watched
+            batch.push_back(rateSample(4, b0, i, 1e9));      // an older run: ignored
             if (batch.size() >= 128) {
                 feed.on_samples(batch.data(), batch.size());
                 batch.clear();
@@ -124,7 +123,7 @@ TEST(LatestValueFeed, KeepsTheNewestValuePerSeriesFromAnotherThread) {
     EXPECT_EQ(feed.snapshot().version, settled);  // nothing new: the version stays
 
     // A newer run's sample switches the feed and forgets the old run's values.
-    std::vector<Sample> next{sample(6, b1, 1, 0.5), sample(5, b0, 1, 7.0)};
+    std::vector<Sample> next{rateSample(6, b1, 1, 0.5), rateSample(5, b0, 1, 7.0)};
     feed.on_samples(next.data(), next.size());
     snap = feed.snapshot();
     EXPECT_EQ(snap.run, 6);
@@ -138,7 +137,7 @@ TEST(LatestValueFeed, KeepsTheNewestValuePerSeriesFromAnotherThread) {
     snap = feed.snapshot();
     ASSERT_EQ(snap.values.size(), 1u);
     EXPECT_FALSE(snap.values[0].has_value());
-    next = {sample(6, b0, 2, 3.0), sample(6, b1, 2, 0.25)};
+    next = {rateSample(6, b0, 2, 3.0), rateSample(6, b1, 2, 0.25)};
     feed.on_samples(next.data(), next.size());
     snap = feed.snapshot();
     ASSERT_TRUE(snap.values[0].has_value());
@@ -167,7 +166,7 @@ TEST(LatestValueFeed, ReceivesSamplesThroughTheBus) {
 TEST(SparsityPage, TunerShowsUserErrorsInsteadOfCrashing) {
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), kDataDir, tmp.filePath("runs").toStdString()});
+    ui::Workbench wb({tmp.filePath("history.db").toStdString(), sparq::test::fashion_mnist_dir(), tmp.filePath("runs").toStdString()});
     ui::SparsityPage page(&wb);
     ui::ActiveFractionTuner* tuner = page.tuner();
     QSignalSpy evaluated(tuner, &ui::ActiveFractionTuner::evaluated);
@@ -197,7 +196,7 @@ TEST(SparsityPage, TunerShowsUserErrorsInsteadOfCrashing) {
     ASSERT_TRUE(QTest::qWaitFor([&] { return evaluated.count() == 3; }, 30000));
     EXPECT_TRUE(tuner->errorText().contains("junk.pt")) << tuner->errorText().toStdString();
 
-    if (!QFileInfo(kDataDir).isDir()) return;
+    SPARQ_REQUIRE_FASHION_MNIST();
     // A dense model's checkpoint cannot be tuned: the engine's message is shown.
     engine::TrainSpec dense = engine::load_preset("mlp-fashion");
     engine::set_field(dense, "hidden", "32");
@@ -218,12 +217,11 @@ TEST(SparsityPage, TunerShowsUserErrorsInsteadOfCrashing) {
 }
 
 TEST(SparsityPage, GatedJobFillsTheChartsAndTheTunerEvaluatesIt) {
-    if (!QFileInfo(kDataDir).isDir())
-        GTEST_SKIP() << kDataDir << " is missing; run installer/setup-deps.sh to install Fashion-MNIST";
+    SPARQ_REQUIRE_FASHION_MNIST();
 
     QTemporaryDir tmp;
     ASSERT_TRUE(tmp.isValid());
-    ui::Workbench wb({tmp.filePath("history.db").toStdString(), kDataDir, tmp.filePath("runs").toStdString()});
+    ui::Workbench wb({tmp.filePath("history.db").toStdString(), sparq::test::fashion_mnist_dir(), tmp.filePath("runs").toStdString()});
     ui::MainWindow window(&wb);
     window.show();
     window.activateWindow();

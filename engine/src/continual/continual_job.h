@@ -1,7 +1,7 @@
 #pragma once
 // The continual-learning job: a task sequence from Fashion-MNIST, each method (EWC,
 // fine-tuning, joint training) trained through it, the accuracy matrix filled as it goes.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <vector>

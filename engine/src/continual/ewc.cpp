@@ -1,5 +1,7 @@
 #include "continual/ewc.h"
 
+#include <torch/autograd.h>
+
 #include <limits>
 
 #include "sparq/engine/errors.h"

@@ -1,6 +1,6 @@
 #pragma once
 // Elastic Weight Consolidation: the diagonal Fisher information and the quadratic penalty.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <functional>
 #include <vector>

@@ -1,6 +1,6 @@
 #pragma once
 // Fashion-MNIST as torch tensors, loaded once per folder and shared by all jobs.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <memory>
 #include <string>

@@ -24,7 +24,7 @@
 // "sqint8", the engine's INT8 model file (quant/qformat.h). The loader rejects a wrong magic,
 // a newer or unknown version, a checksum mismatch (whole file, then each blob's SHA-256),
 // and a manifest whose shapes or ranges do not fit, each with a message naming the file.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <memory>

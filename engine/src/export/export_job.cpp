@@ -1,6 +1,7 @@
 #include <ATen/Parallel.h>
 #include <fcntl.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 #include <unistd.h>
 
 #include <chrono>

@@ -1,6 +1,6 @@
 // sparq-cli infer: a bundle run on a file of images.
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <filesystem>

@@ -8,7 +8,7 @@
 // and IR 7 is what that opset was released with. ONNX Runtime >= 1.6, TensorRT >= 8.0 and
 // Triton's ONNX Runtime backend all load it; newer runtimes accept older opsets.
 #include <onnx/onnx_pb.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <map>

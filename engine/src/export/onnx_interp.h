@@ -13,7 +13,7 @@
 // models need beyond the defaults are implemented; anything else is refused when the
 // interpreter is built, with the node named.
 #include <onnx/onnx_pb.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <unordered_map>

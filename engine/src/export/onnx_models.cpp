@@ -18,7 +18,7 @@ std::string normalise(GraphBuilder& b) {
     return b.node("Div", "normalise/div", {x, b.scalar("pixel_std", data::kPixelStd)});
 }
 
-std::string gemm(GraphBuilder& b, const std::string& name, const std::string& x, const std::string& w,
+std::string gemm_node(GraphBuilder& b, const std::string& name, const std::string& x, const std::string& w,
                  const std::string& bias) {
     return b.node("Gemm", name, {x, w, bias}, {{"transB", 1}});
 }
@@ -63,10 +63,10 @@ std::string gated(GraphBuilder& b, const std::string& name, const std::string& x
     const auto by_block = b.ints(n("by_block"), {0, E});
 
     const auto pg = b.node("Softmax", n("coarse_softmax"),
-                           {gemm(b, n("coarse_gate"), x, b.constant(n("gate_c"), p.gate_c),
+                           {gemm_node(b, n("coarse_gate"), x, b.constant(n("gate_c"), p.gate_c),
                                  b.constant(n("gate_cb"), p.gate_cb))},
                            {{"axis", 1}});
-    const auto fine = gemm(b, n("fine_gate"), x, b.constant(n("gate_f"), p.gate_f), b.constant(n("gate_fb"), p.gate_fb));
+    const auto fine = gemm_node(b, n("fine_gate"), x, b.constant(n("gate_f"), p.gate_f), b.constant(n("gate_fb"), p.gate_fb));
     const auto pf = b.node("Softmax", n("fine_softmax"),
                            {b.node("Reshape", n("fine_by_group"), {fine, b.ints(n("by_group"), {0, G, per})})},
                            {{"axis", 2}});
@@ -100,7 +100,7 @@ std::string gated(GraphBuilder& b, const std::string& name, const std::string& x
     const auto count = b.node("ReduceSum", n("kept_count"), {mask, axis1}, {{"keepdims", 1}});
     const auto coef = b.node("Mul", n("coef"), {kept, b.node("Div", n("renormalise"), {count, total})});
     const auto h3 = b.node("Reshape", n("experts_by_block"),
-                           {gemm(b, n("experts"), x, w, bias), b.ints(n("block_rows"), {0, E, bo})});
+                           {gemm_node(b, n("experts"), x, w, bias), b.ints(n("block_rows"), {0, E, bo})});
     const auto y3 = b.node("Mul", n("scaled"), {h3, b.node("Unsqueeze", n("coef_3d"), {coef, axis2})});
     const auto y = b.node("Reshape", n("joined"), {y3, b.ints(n("out_shape"), {0, s.out})});
     return b.node("Relu", n("relu"), {y});
@@ -156,7 +156,7 @@ onnx::ModelProto fp32_to_onnx(models::ClassifierImpl& model, const ModelMeta& me
         switch (v.kind) {
             case quant::LayerKind::Linear:
                 if (v.flatten_from_conv) x = b.node("Flatten", v.name + "/flatten", {x}, {{"axis", 1}});
-                x = gemm(b, v.name, x, w, bias);
+                x = gemm_node(b, v.name, x, w, bias);
                 if (!last) x = b.node("Relu", v.name + "/relu", {x});
                 break;
             case quant::LayerKind::Conv:
@@ -201,7 +201,7 @@ onnx::ModelProto int8_to_onnx(const quant::QuantModel& q, const ModelMeta& meta)
                     spatial = false;
                 }
                 const auto xin = qdq(b, op.name + "/input", x, op.in, after_relu);
-                y = gemm(b, op.name, xin, dq_weight(b, op.name, op.w, view, permute, true), bias());
+                y = gemm_node(b, op.name, xin, dq_weight(b, op.name, op.w, view, permute, true), bias());
                 if (op.relu) y = b.node("Relu", op.name + "/relu", {y});
                 break;
             }

@@ -2,7 +2,7 @@
 // Where an export's model comes from: a run of the history (its checkpoint, its INT8 model)
 // or a checkpoint file, loaded for evaluation; for INT8 exports the engine's INT8 model, found
 // or made now with the default post-training settings.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <functional>
 #include <memory>

@@ -1,6 +1,6 @@
 #pragma once
 // Comparing an export, reloaded, with the engine on the Fashion-MNIST test images.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <functional>
 #include <string>

@@ -1,5 +1,7 @@
 #include "models/gated.h"
 
+#include <torch/nn/functional/linear.h>
+
 #include <cmath>
 
 #include "cpu/gated_kernels.h"

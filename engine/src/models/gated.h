@@ -4,7 +4,9 @@
 // the dense product and masks it, so that every block's score gets a gradient (straight-
 // through top-k) or the gate learns by REINFORCE; evaluation on the CPU goes through the
 // dispatch kernel, which computes only the kept blocks.
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
 
 #include "gated_layout.h"
 

@@ -1,6 +1,10 @@
 #pragma once
 // Classifier models for 28x28 single-channel images given as [N, 784] rows.
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/types.h>
 
 #include <memory>
 

@@ -1,5 +1,6 @@
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <chrono>

@@ -1,5 +1,6 @@
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "bench_util.h"
 #include "cpu/int8_kernels.h"

@@ -1,6 +1,6 @@
 #pragma once
 // From a float model to an INT8 one: calibration, conversion, and the observed error.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <functional>
 #include <string>

@@ -1,5 +1,8 @@
 #include "quant/hooked.h"
 
+#include <torch/nn/functional/conv.h>
+#include <torch/nn/functional/linear.h>
+
 #include "sparq/engine/errors.h"
 
 namespace sparq::engine::quant {

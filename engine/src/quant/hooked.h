@@ -11,7 +11,7 @@
 // Convolutions run with batch norm folded in (w * gamma / sigma, beta - gamma * mean / sigma),
 // using the running statistics: that is the convolution the INT8 model computes, and during
 // quantization-aware training it keeps the statistics frozen.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "models/models.h"
 

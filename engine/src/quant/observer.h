@@ -2,7 +2,7 @@
 // Calibration observers: they watch the values flowing through a quantization point and
 // choose its range. Weights are quantized per output channel, symmetric; activations per
 // tensor, affine (see kernels/cpu/int8_kernels.h for the integer formats).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <utility>

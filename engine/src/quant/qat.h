@@ -4,7 +4,7 @@
 // freeze after a number of steps; weights: per-channel symmetric on [-127, 127] from the
 // current weights every step. torch's fake_quantize ops pass the gradient straight through
 // inside the range and zero it outside (the straight-through estimator).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "quant/convert.h"
 #include "quant/hooked.h"

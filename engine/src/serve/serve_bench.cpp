@@ -1,6 +1,12 @@
 // serve_bench: the tiny-lm model (trained on the licence texts once, then cached), a seeded
 // workload, and each batching policy serving it on this machine, one after the other.
 #include <ATen/Parallel.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>

@@ -1,5 +1,8 @@
 #include "serve/server.h"
 
+#include <torch/nn/functional/loss.h>
+#include <torch/utils.h>
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>

@@ -1,5 +1,10 @@
 #include "serve/tiny_lm.h"
 
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/serialize.h>
+#include <torch/utils.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>

@@ -11,7 +11,11 @@
 //
 // Rows of a batch have their own lengths and positions: prompts are right-padded, and every
 // decode step writes each row's token at that row's position.
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <string>

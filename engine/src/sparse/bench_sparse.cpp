@@ -1,5 +1,8 @@
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/linear.h>
+#include <torch/optim/adam.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,7 @@
 #include <ATen/Parallel.h>
 #include <malloc.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/types.h>
 
 #include <chrono>
 #include <fstream>

@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include <fcntl.h>
+#include <torch/serialize.h>
 #include <unistd.h>
 
 #include <filesystem>

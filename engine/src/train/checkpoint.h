@@ -1,7 +1,8 @@
 #pragma once
 // Checkpoints: model and optimizer together, written atomically (temporary name, fsync,
 // rename) so that a crash never leaves a half-written file under the real name.
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 
 #include <functional>
 #include <string>

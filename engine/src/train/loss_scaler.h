@@ -3,7 +3,8 @@
 // before backward so that small gradients survive FP16; the gradients are divided by it
 // before the optimizer step. A step whose gradients hold an inf or NaN is skipped (weights
 // untouched) and the scale halves; after `interval` clean steps in a row it doubles.
-#include <torch/torch.h>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <vector>

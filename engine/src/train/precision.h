@@ -3,7 +3,7 @@
 // Master weights, optimizer state and the loss stay FP32; autocast runs the matrix products
 // (and the ops LibTorch's autocast lists) in the reduced type.
 #include <ATen/autocast_mode.h>
-#include <torch/torch.h>
+#include <ATen/ATen.h>
 
 #include <string>
 

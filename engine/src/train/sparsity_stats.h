@@ -1,7 +1,7 @@
 #pragma once
 // Observed sparsity of a model over an evaluation pass: parameters touched per input, blocks
 // kept per gated layer, load per block, exact zeros after each ReLU.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <vector>
 

@@ -1,7 +1,9 @@
 #pragma once
 // The training loop: batches, shuffling with a seed, evaluation every epoch, checkpoints,
 // resume, metrics on the bus. Runs on the job's worker thread.
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
 
 #include <memory>
 #include <string>

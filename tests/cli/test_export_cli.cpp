@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/temp_dir.h"
+#include "common/test_data.h"
 
 using sparq::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kData = "/usr/share/datasets/fashion-mnist";
 
 struct Result {
     int code = -1;
@@ -48,7 +48,7 @@ nlohmann::json last_line_json(const std::string& out) {
 class ExportCli : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        if (!fs::exists(kData)) return;
+        if (!sparq::test::have_fashion_mnist()) return;  // SetUp() skips (or fails under CI) each test
         dir_ = new TempDir;
         db_ = dir_->file("h.db");
         const Result r = run("train --preset mlp-fashion --epochs 1 --limit-train 1024 --limit-test 200 --threads 2 "
@@ -61,7 +61,7 @@ protected:
         dir_ = nullptr;
     }
     void SetUp() override {
-        if (!fs::exists(kData)) GTEST_SKIP() << "Fashion-MNIST not installed";
+        SPARQ_REQUIRE_FASHION_MNIST();
         ASSERT_GT(run_id_, 0);
     }
     static std::string export_args(const std::string& format, const std::string& out, const std::string& extra = "") {
@@ -139,7 +139,7 @@ TEST_F(ExportCli, Int8QuantizesARunWithoutInt8ModelAndSaysSo) {
     const auto oj = last_line_json(own.out);
     EXPECT_EQ(oj["int8_model"], vj["int8_model"]);
     EXPECT_FALSE(oj["quantized_now"].get<bool>());
-    const Result info = run("infer --bundle " + dir_->file("q.sqb") + " --input " + kData + "/t10k-images-idx3-ubyte.gz --json",
+    const Result info = run("infer --bundle " + dir_->file("q.sqb") + " --input " + sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz --json",
                             *dir_);
     ASSERT_EQ(info.code, 0) << info.err;
     EXPECT_EQ(last_line_json(info.out)["manifest"]["calibration"]["observer"], "ema");
@@ -151,7 +151,7 @@ TEST_F(ExportCli, BundleThenInfer) {
     const Result r = run(export_args("bundle", bundle), *dir_);
     ASSERT_EQ(r.code, 0) << r.err;
     const double exported_accuracy = last_line_json(r.out)["test_accuracy"].get<double>();
-    const Result inf = run("infer --bundle " + bundle + " --input " + kData + "/t10k-images-idx3-ubyte.gz --labels " + kData +
+    const Result inf = run("infer --bundle " + bundle + " --input " + sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz --labels " + sparq::test::fashion_mnist_dir() +
                                "/t10k-labels-idx1-ubyte.gz --json",
                            *dir_);
     ASSERT_EQ(inf.code, 0) << inf.err;
@@ -162,7 +162,7 @@ TEST_F(ExportCli, BundleThenInfer) {
     EXPECT_EQ(j["manifest"]["run"]["id"], run_id_);
     EXPECT_EQ(j["manifest"]["precision"], "fp32");
     // Text mode: one line per image, then the accuracy.
-    const Result text = run("infer --bundle " + bundle + " --input " + kData + "/t10k-images-idx3-ubyte.gz", *dir_);
+    const Result text = run("infer --bundle " + bundle + " --input " + sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz", *dir_);
     ASSERT_EQ(text.code, 0) << text.err;
     EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 10000);
     // A damaged bundle: exit 2, one line naming the file.
@@ -173,7 +173,7 @@ TEST_F(ExportCli, BundleThenInfer) {
     }
     bytes[bytes.size() / 2] ^= 1;
     std::ofstream(dir_->file("bad.sqb"), std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
-    const Result bad = run("infer --bundle " + dir_->file("bad.sqb") + " --input " + kData + "/t10k-images-idx3-ubyte.gz", *dir_);
+    const Result bad = run("infer --bundle " + dir_->file("bad.sqb") + " --input " + sparq::test::fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz", *dir_);
     EXPECT_EQ(bad.code, 2);
     EXPECT_NE(bad.err.find("damaged"), std::string::npos) << bad.err;
     EXPECT_NE(bad.err.find("bad.sqb"), std::string::npos) << bad.err;

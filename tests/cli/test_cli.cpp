@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/temp_dir.h"
+#include "common/test_data.h"
 
 using sparq::test::TempDir;
 
@@ -46,8 +47,7 @@ nlohmann::json last_line_json(const std::string& out) {
 }  // namespace
 
 TEST(Cli, TrainJsonAndHistoryList) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
-        GTEST_SKIP() << "Fashion-MNIST not installed";
+    SPARQ_REQUIRE_FASHION_MNIST();
     TempDir dir;
     const std::string db = dir.file("h.db");
     const Result r = run("train --preset mlp-fashion --epochs 1 --limit-train 1024 --limit-test 500 "
@@ -123,8 +123,7 @@ TEST(Cli, ErrorsExitNonZeroWithOneLine) {
 }
 
 TEST(Cli, QuantizeQatJsonHasTheContractKeysAndAValidModelFile) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
-        GTEST_SKIP() << "Fashion-MNIST not installed";
+    SPARQ_REQUIRE_FASHION_MNIST();
     TempDir dir;
     const std::string db = dir.file("h.db");
     const Result r = run("quantize --preset mlp-fashion --mode qat --observer ema --epochs 1 --limit-train 2048 "
@@ -169,8 +168,7 @@ TEST(Cli, QuantizeRejectsBadInput) {
 }
 
 TEST(Cli, ContinualJsonAndTheHistoryCommands) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
-        GTEST_SKIP() << "Fashion-MNIST not installed";
+    SPARQ_REQUIRE_FASHION_MNIST();
     TempDir dir;
     const std::string db = dir.file("h.db");
     const std::string small = "continual --tasks 2 --limit-train 600 --limit-test 200 --hidden 32 --threads 1 --db " + db;

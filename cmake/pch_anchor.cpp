@@ -1,0 +1,1 @@
+// The one source of the targets that only build a precompiled header (SparqBuildSpeed.cmake).
