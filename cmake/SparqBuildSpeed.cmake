@@ -61,7 +61,7 @@ function(sparq_make_qt_pch)
   add_library(sparq_qt_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_anchor.cpp)
   target_link_libraries(sparq_qt_pch PRIVATE Qt6::Widgets Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6)
   target_compile_options(sparq_qt_pch PRIVATE ${SPARQ_WARNINGS})
-  target_precompile_headers(sparq_qt_pch PRIVATE ${PROJECT_SOURCE_DIR}/ui/qt_pch.h)
+  target_precompile_headers(sparq_qt_pch PRIVATE ${PROJECT_SOURCE_DIR}/ui/common/qt_pch.h)
 endfunction()
 
 # A Qt target: the shared header, and unity batches (each Qt translation unit still costs about

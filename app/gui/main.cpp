@@ -16,11 +16,11 @@
 #include <QMessageBox>
 #include <QPushButton>
 
-#include "launcherpage.h"
-#include "mainwindow.h"
+#include "launch/launcherpage.h"
+#include "core/mainwindow.h"
 #include "sparq/profiler/history_edit.h"
 #include "sparq/profiler/run_store.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 namespace {
 

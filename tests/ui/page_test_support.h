@@ -25,14 +25,14 @@
 #include <QWidget>
 #include <qcustomplot.h>
 
-#include "jobbridge.h"
-#include "mainwindow.h"
+#include "core/jobbridge.h"
+#include "core/mainwindow.h"
 #include "common/test_data.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/sample.h"
-#include "techniquepage.h"
-#include "workbench.h"
+#include "common/techniquepage.h"
+#include "core/workbench.h"
 
 namespace sparq::test {
 

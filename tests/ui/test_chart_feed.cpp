@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/time_units.h"
-#include "chartfeed.h"
+#include "charts/chartfeed.h"
 #include "sparq/profiler/metric_bus.h"
 
 using sparq::profiler::MetricBus;

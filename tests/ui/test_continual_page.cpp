@@ -25,21 +25,21 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "accuracymatrixmap.h"
-#include "continualcharts.h"
-#include "continualform.h"
-#include "continualpage.h"
-#include "continualresultcard.h"
-#include "errorlabel.h"
-#include "fisherimportancechart.h"
-#include "jobbridge.h"
-#include "mainwindow.h"
+#include "continual/accuracymatrixmap.h"
+#include "continual/continualcharts.h"
+#include "continual/continualform.h"
+#include "continual/continualpage.h"
+#include "continual/continualresultcard.h"
+#include "common/errorlabel.h"
+#include "continual/fisherimportancechart.h"
+#include "core/jobbridge.h"
+#include "core/mainwindow.h"
 #include "page_test_support.h"
 #include "sparq/engine/continual.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using sparq::ui::ContinualResultCard;

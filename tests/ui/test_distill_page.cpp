@@ -18,21 +18,21 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "distillcharts.h"
-#include "distillform.h"
-#include "distillpage.h"
-#include "distillresultcard.h"
-#include "errorlabel.h"
-#include "jobbridge.h"
-#include "mainwindow.h"
+#include "distill/distillcharts.h"
+#include "distill/distillform.h"
+#include "distill/distillpage.h"
+#include "distill/distillresultcard.h"
+#include "common/errorlabel.h"
+#include "core/jobbridge.h"
+#include "core/mainwindow.h"
 #include "page_test_support.h"
-#include "modelsourcepicker.h"
+#include "common/modelsourcepicker.h"
 #include "sparq/engine/distill.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using sparq::ui::DistillResultCard;

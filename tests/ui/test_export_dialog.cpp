@@ -22,12 +22,12 @@
 #include <QTableView>
 #include <QTest>
 
-#include "errorlabel.h"
-#include "exportdialog.h"
-#include "exportresultview.h"
-#include "historypage.h"
-#include "joblogview.h"
-#include "jobprogressbar.h"
+#include "common/errorlabel.h"
+#include "export/exportdialog.h"
+#include "export/exportresultview.h"
+#include "history/historypage.h"
+#include "common/joblogview.h"
+#include "common/jobprogressbar.h"
 #include "page_test_support.h"
 #include "sparq/engine/export.h"
 #include "sparq/profiler/run_store.h"

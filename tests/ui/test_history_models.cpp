@@ -20,16 +20,16 @@
 #include <qcustomplot.h>
 
 #include "common/time_units.h"
-#include "configdiffmodel.h"
-#include "historyfilterbar.h"
+#include "history/configdiffmodel.h"
+#include "history/historyfilterbar.h"
 #include "page_test_support.h"
-#include "parallelcoordinateschart.h"
-#include "paretochart.h"
-#include "runeditdialogs.h"
-#include "runfilterproxy.h"
-#include "runnumbers.h"
-#include "runoverlaychart.h"
-#include "runtablemodel.h"
+#include "history/parallelcoordinateschart.h"
+#include "history/paretochart.h"
+#include "history/runeditdialogs.h"
+#include "history/runfilterproxy.h"
+#include "history/runnumbers.h"
+#include "history/runoverlaychart.h"
+#include "history/runtablemodel.h"
 
 using namespace sparq;
 using profiler::RunId;

@@ -14,18 +14,18 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "chartfeed.h"
+#include "charts/chartfeed.h"
 #include "common/test_data.h"
-#include "historypage.h"
-#include "jobbridge.h"
-#include "launcherpage.h"
-#include "livepage.h"
-#include "mainwindow.h"
-#include "metricchartgrid.h"
-#include "runchartsdialog.h"
-#include "runtablemodel.h"
+#include "history/historypage.h"
+#include "core/jobbridge.h"
+#include "launch/launcherpage.h"
+#include "live/livepage.h"
+#include "core/mainwindow.h"
+#include "charts/metricchartgrid.h"
+#include "history/runchartsdialog.h"
+#include "history/runtablemodel.h"
 #include "sparq/engine/specs.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using sparq::ui::MetricChartGrid;

@@ -25,17 +25,17 @@
 #include <qcustomplot.h>
 
 #include "common/time_units.h"
-#include "jobbridge.h"
-#include "mainwindow.h"
-#include "oprangemodel.h"
+#include "core/jobbridge.h"
+#include "core/mainwindow.h"
+#include "profile/oprangemodel.h"
 #include "page_test_support.h"
-#include "profilecharts.h"
-#include "profilefeed.h"
-#include "profilepage.h"
-#include "profiletimeline.h"
+#include "profile/profilecharts.h"
+#include "profile/profilefeed.h"
+#include "profile/profilepage.h"
+#include "profile/profiletimeline.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/run_store.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using ui::ProfileChart;

@@ -19,20 +19,20 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "chartfeed.h"
-#include "jobbridge.h"
-#include "mainwindow.h"
+#include "charts/chartfeed.h"
+#include "core/jobbridge.h"
+#include "core/mainwindow.h"
 #include "page_test_support.h"
-#include "quantcomparisoncard.h"
-#include "quanterrorchart.h"
-#include "quanterrorlivechart.h"
-#include "quantizepage.h"
+#include "quantize/quantcomparisoncard.h"
+#include "quantize/quanterrorchart.h"
+#include "quantize/quanterrorlivechart.h"
+#include "quantize/quantizepage.h"
 #include "sparq/engine/quantize.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using sparq::ui::QuantComparisonCard;

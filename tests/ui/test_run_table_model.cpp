@@ -6,7 +6,7 @@
 #include <QDateTime>
 #include <QSortFilterProxyModel>
 
-#include "runtablemodel.h"
+#include "history/runtablemodel.h"
 
 using sparq::profiler::RunRecord;
 using sparq::ui::RunTableModel;

@@ -30,20 +30,20 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "errorlabel.h"
-#include "jobbridge.h"
-#include "jobprogressbar.h"
-#include "mainwindow.h"
+#include "common/errorlabel.h"
+#include "core/jobbridge.h"
+#include "common/jobprogressbar.h"
+#include "core/mainwindow.h"
 #include "page_test_support.h"
-#include "paretoplot.h"
-#include "servingcharts.h"
-#include "servingform.h"
-#include "servingpage.h"
-#include "servingresultsmodel.h"
+#include "charts/paretoplot.h"
+#include "serving/servingcharts.h"
+#include "serving/servingform.h"
+#include "serving/servingpage.h"
+#include "serving/servingresultsmodel.h"
 #include "sparq/engine/errors.h"
 #include "sparq/engine/serving.h"
 #include "sparq/profiler/run_store.h"
-#include "workbench.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using sparq::ui::ServingCharts;

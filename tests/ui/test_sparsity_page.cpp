@@ -20,17 +20,17 @@
 #include <QTest>
 #include <qcustomplot.h>
 
-#include "activefractiontuner.h"
-#include "blockloadheatmap.h"
+#include "sparsity/activefractiontuner.h"
+#include "sparsity/blockloadheatmap.h"
 #include "common/test_data.h"
-#include "jobbridge.h"
-#include "latestvaluefeed.h"
-#include "mainwindow.h"
+#include "core/jobbridge.h"
+#include "charts/latestvaluefeed.h"
+#include "core/mainwindow.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/specs.h"
 #include "sparq/profiler/metric_bus.h"
-#include "sparsitypage.h"
-#include "workbench.h"
+#include "sparsity/sparsitypage.h"
+#include "core/workbench.h"
 
 using namespace sparq;
 using sparq::profiler::MetricBus;
