@@ -5,11 +5,23 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "commands.h"
-#include "sparq/engine/engine.h"
-#include "sparq/profiler/metric_bus.h"
+#include "cli.h"
+#include "print.h"
+#include "sparq/engine/bench.h"
+#include "sparq/profiler/bench_store.h"
 
 namespace sparq::cli {
+
+namespace {
+
+struct BenchTrainOptions {
+    std::string preset = "mlp-fashion";
+    std::string data;
+    int threads = 2;
+    int steps = 300;
+    int repeats = 3;
+    bool json = false;
+};
 
 int run_bench_train(const BenchTrainOptions& o) {
     engine::TrainSpec spec = engine::load_preset(o.preset);
@@ -29,9 +41,10 @@ int run_bench_train(const BenchTrainOptions& o) {
     auto run_steps = [&](int steps) {
         engine::TrainSpec s = spec;
         s.limit_train = std::int64_t(steps) * spec.batch_size;
-        engine::TrainResult r = engine.submit(s, quiet).wait();
-        if (r.status != engine::JobStatus::Completed) throw std::runtime_error(r.error);
-        return r;
+        const auto job = engine.submit(s, quiet);
+        const engine::JobEnd end = job.wait();
+        if (end.status != engine::JobStatus::Completed) throw std::runtime_error(end.error);
+        return job.get();
     };
     run_steps(20);  // warm-up: data load, allocator, thread pool
     std::vector<engine::TrainResult> runs;
@@ -62,9 +75,10 @@ int run_bench_train(const BenchTrainOptions& o) {
     return 0;
 }
 
-}  // namespace sparq::cli
-
-namespace sparq::cli {
+struct BenchSparseOptions {
+    engine::SparseBenchOptions options;
+    bool json = false;
+};
 
 int run_bench_sparse(const BenchSparseOptions& o) {
     const auto rows = engine::bench_sparse(o.options);
@@ -83,9 +97,10 @@ int run_bench_sparse(const BenchSparseOptions& o) {
     return 0;
 }
 
-}  // namespace sparq::cli
-
-namespace sparq::cli {
+struct BenchAmpOptions {
+    engine::AmpBenchOptions options;
+    bool json = false;
+};
 
 int run_bench_amp(const BenchAmpOptions& o) {
     const auto rows = engine::bench_amp(o.options);
@@ -109,6 +124,11 @@ int run_bench_amp(const BenchAmpOptions& o) {
     if (o.json) std::printf("%s\n", j.dump().c_str());
     return 0;
 }
+
+struct BenchProfilerOptions {
+    engine::ProfilerOverheadOptions options;
+    bool json = false;
+};
 
 int run_bench_profiler_overhead(const BenchProfilerOptions& o) {
     const auto rows = engine::bench_profiler_overhead(o.options);
@@ -138,6 +158,11 @@ int run_bench_profiler_overhead(const BenchProfilerOptions& o) {
     return 0;
 }
 
+struct BenchStoreOptions {
+    profiler::StoreBenchOptions options;
+    bool json = false;
+};
+
 int run_bench_store(const BenchStoreOptions& o) {
     const profiler::StoreBenchResult r = profiler::bench_store(o.options);
     const nlohmann::json j{{"ingest_samples_per_s", r.ingest_samples_per_s},
@@ -158,6 +183,122 @@ int run_bench_store(const BenchStoreOptions& o) {
                 r.load_20x100k_points_ms, o.options.series, (long long)o.options.points_per_series,
                 r.db_bytes_per_sample);
     return 0;
+}
+
+struct BenchInt8Options {
+    engine::Int8BenchOptions options;
+    bool json = false;
+};
+
+int run_bench_int8(const BenchInt8Options& o) {
+    const engine::QuantizeResult r = engine::bench_int8(o.options);
+    if (o.json) {
+        std::printf("%s\n", engine::to_json(r).c_str());
+    } else {
+        std::printf("%s (%s), random weights, INT8 kernels: %s\n", r.preset.c_str(), r.arch.c_str(), r.kernel.c_str());
+        print_side_by_side(r);
+    }
+    return 0;
+}
+
+// Registers one benchmark: its options live as long as the app; --threads and --json are the
+// shared flags, read into the benchmark's options when it runs.
+template <class Options, class Declare, class Run>
+void add_one(CLI::App* bench, const char* name, const char* help, int& exit, Declare declare, Run run) {
+    auto o = std::make_shared<Options>();
+    auto common = std::make_shared<Common>();
+    auto* cmd = bench->add_subcommand(name, help);
+    declare(cmd, *o);
+    add_common(cmd, *common, kThreads | kJson);
+    cmd->callback([o, common, run, &exit] { exit = run(*o, *common); });
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, int& exit) {
+    auto* bench = app.add_subcommand("bench", "measure engine performance");
+    bench->require_subcommand(1);
+    add_one<BenchTrainOptions>(
+        bench, "train", "training throughput of a preset's model", exit,
+        [](CLI::App* c, BenchTrainOptions& o) {
+            c->add_option("--preset", o.preset, "preset (default mlp-fashion)");
+            c->add_option("--data", o.data, "folder of Fashion-MNIST IDX files");
+            c->add_option("--steps", o.steps, "steps per repeat")->check(CLI::Range(10, 100000));
+            c->add_option("--repeats", o.repeats, "repeats (median reported)")->check(CLI::Range(1, 100));
+        },
+        [](BenchTrainOptions& o, const Common& c) {
+            o.threads = threads_or(c, o.threads);
+            o.json = c.json;
+            return run_bench_train(o);
+        });
+    add_one<BenchSparseOptions>(
+        bench, "sparse", "gated sparse layers vs the dense LibTorch path, batch 1 and 64", exit,
+        [](CLI::App* c, BenchSparseOptions& o) {
+            c->add_option("--preset", o.options.preset, "gated preset (default gated-mlp-fashion)");
+            c->add_option("--active-fraction", o.options.active_fraction, "share of blocks kept per input")
+                ->check(CLI::Range(0.001, 1.0));
+            c->add_option("--checkpoint", o.options.checkpoint, "trained weights of that preset");
+            c->add_option("--seconds", o.options.seconds_per_point, "measuring time per point")->check(CLI::Range(0.1, 600.0));
+        },
+        [](BenchSparseOptions& o, const Common& c) {
+            o.options.threads = threads_or(c, o.options.threads);
+            o.json = c.json;
+            return run_bench_sparse(o);
+        });
+    add_one<BenchStoreOptions>(
+        bench, "store", "the history: ingest rate, listing 10k runs, loading 20 x 100k points, bytes per sample", exit,
+        [](CLI::App* c, BenchStoreOptions& o) {
+            c->add_option("--samples", o.options.ingest_samples, "samples to ingest")->check(CLI::Range(100000, 1000000000));
+            c->add_option("--runs", o.options.runs, "runs to list")->check(CLI::Range(1, 1000000));
+            c->add_option("--dir", o.options.dir, "folder for the scratch databases (default: the temp folder)");
+        },
+        [](BenchStoreOptions& o, const Common& c) {
+            o.json = c.json;
+            return run_bench_store(o);
+        });
+    add_one<BenchAmpOptions>(
+        bench, "amp", "the same model trained in fp32 and bf16: step time, peak memory, accuracy", exit,
+        [](CLI::App* c, BenchAmpOptions& o) {
+            c->add_option("--preset", o.options.preset, "preset (default mlp-fashion)");
+            c->add_option("--precisions", o.options.precisions, "precisions, the first is the reference")->delimiter(',');
+            c->add_option("--steps", o.options.steps, "optimizer steps per precision")->check(CLI::Range(10, 1000000));
+            c->add_option("--limit-test", o.options.limit_test, "evaluate on the first N test images");
+        },
+        [](BenchAmpOptions& o, const Common& c) {
+            o.options.threads = threads_or(c, o.options.threads);
+            o.json = c.json;
+            return run_bench_amp(o);
+        });
+    add_one<BenchProfilerOptions>(
+        bench, "profiler-overhead", "training step time with the profiler off and on, alternated", exit,
+        [](CLI::App* c, BenchProfilerOptions& o) {
+            c->add_option("--presets", o.options.presets, "presets (default mlp-fashion,cnn-fashion)")->delimiter(',');
+            c->add_option("--rounds", o.options.rounds, "rounds per mode")->check(CLI::Range(3, 100000));
+            c->add_option("--steps", o.options.steps_per_round, "steps per round (default: as many as fill --round-seconds)")
+                ->check(CLI::Range(1, 100000));
+            c->add_option("--round-seconds", o.options.round_seconds, "length of a round when --steps is not given")
+                ->check(CLI::Range(0.05, 3600.0));
+            c->add_option("--ops-window", o.options.profile.ops_window,
+                          "share of each profiler period with operators recorded (1 = every op)")
+                ->check(CLI::Range(0.01, 1.0));
+            c->add_flag_callback("--no-ops", [&o] { o.options.profile.ops = false; }, "no operator profiling");
+        },
+        [](BenchProfilerOptions& o, const Common& c) {
+            o.options.threads = threads_or(c, o.options.threads);
+            o.json = c.json;
+            return run_bench_profiler_overhead(o);
+        });
+    add_one<BenchInt8Options>(
+        bench, "int8", "FP32 LibTorch path vs INT8 kernels on a preset's shapes, batch 1 and 64", exit,
+        [](CLI::App* c, BenchInt8Options& o) {
+            c->add_option("--preset", o.options.preset, "preset whose architecture to time (default mlp-fashion)");
+            c->add_option("--seconds", o.options.seconds, "measuring time per point")->check(CLI::Range(0.1, 600.0));
+        },
+        [](BenchInt8Options& o, const Common& c) {
+            o.options.threads = threads_or(c, o.options.threads);
+            o.json = c.json;
+            return run_bench_int8(o);
+        });
 }
 
 }  // namespace sparq::cli

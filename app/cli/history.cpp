@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "commands.h"
+#include "cli.h"
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/compare.h"
 #include "sparq/profiler/export_runs.h"
@@ -20,6 +20,25 @@ namespace sparq::cli {
 using nlohmann::json;
 
 namespace {
+
+struct HistoryOptions {
+    Common common;                    // --db, --json
+    int limit = 0;
+    // list filters (the GUI's): kind, status, a tag-free text search over names, presets,
+    // configurations and summaries, and a start date range (YYYY-MM-DD, inclusive)
+    std::string kind, status, search, since, until;
+    std::string tag;                  // list/export filter: runs carrying this tag
+    bool archived = false;            // list/export: include archived runs
+    std::vector<std::int64_t> runs;   // show | compare | diff | export | delete | tag | archive
+    std::vector<std::string> add_tags, remove_tags;  // tag
+    std::int64_t run = 0;             // note | rename
+    std::string text;                 // note: the notes; rename: the new name
+    bool restore = false;             // archive: bring archived runs back
+    bool all = false;                 // diff: every key, not only those that differ
+    std::string format = "json";      // export: json | csv
+    bool series = false;              // export: the runs' samples too
+    std::string out;                  // export: file (default standard output)
+};
 
 json parse_or_empty(const std::string& text) {
     auto j = json::parse(text, nullptr, false);
@@ -64,7 +83,7 @@ std::vector<profiler::RunRecord> named_runs(const profiler::RunReader& reader, c
     std::vector<profiler::RunRecord> out;
     for (std::int64_t id : o.runs) {
         auto r = reader.run(id);
-        if (!r) throw engine::ConfigError("no run " + std::to_string(id) + " in " + db_or_default(o.db));
+        if (!r) throw engine::ConfigError("no run " + std::to_string(id) + " in " + db_or_default(o.common.db));
         out.push_back(std::move(*r));
     }
     return out;
@@ -84,13 +103,11 @@ std::vector<std::string> numeric_summary_keys(const std::vector<profiler::RunRec
     return {keys.begin(), keys.end()};
 }
 
-}  // namespace
-
 int run_history_list(const HistoryOptions& o) {
-    const std::string db = db_or_default(o.db);
+    const std::string db = db_or_default(o.common.db);
     profiler::RunReader reader(db);
     const auto runs = filtered_runs(reader, o);
-    if (o.json) {
+    if (o.common.json) {
         json arr = json::array();
         for (const auto& r : runs) arr.push_back(record_json(r));
         std::printf("%s\n", json{{"db", db}, {"runs", arr}}.dump().c_str());
@@ -117,7 +134,7 @@ int run_history_list(const HistoryOptions& o) {
 }
 
 int run_history_show(const HistoryOptions& o) {
-    profiler::RunReader reader(db_or_default(o.db));
+    profiler::RunReader reader(db_or_default(o.common.db));
     const auto r = named_runs(reader, o, 1).front();
     json series = json::array();
     for (const auto& s : reader.load_series(r.id))
@@ -138,7 +155,7 @@ int run_history_show(const HistoryOptions& o) {
     j["events"] = events;
     j["alerts"] = alerts;  // the fired and cleared alerts among the events
     j["artifacts"] = artifacts;
-    if (o.json) {
+    if (o.common.json) {
         std::printf("%s\n", j.dump().c_str());
         return 0;
     }
@@ -163,12 +180,12 @@ int run_history_show(const HistoryOptions& o) {
 }
 
 int run_history_compare(const HistoryOptions& o) {
-    profiler::RunReader reader(db_or_default(o.db));
+    profiler::RunReader reader(db_or_default(o.common.db));
     const auto runs = named_runs(reader, o, 2);
     const auto keys = numeric_summary_keys(runs);
     std::vector<json> summaries;  // parsed once per run
     for (const auto& r : runs) summaries.push_back(parse_or_empty(r.summary_json));
-    if (o.json) {
+    if (o.common.json) {
         json arr = json::array();
         for (std::size_t i = 0; i < runs.size(); ++i) {
             json j = record_json(runs[i]);
@@ -201,12 +218,12 @@ int run_history_compare(const HistoryOptions& o) {
 }
 
 int run_history_diff(const HistoryOptions& o) {
-    profiler::RunReader reader(db_or_default(o.db));
+    profiler::RunReader reader(db_or_default(o.common.db));
     const auto runs = named_runs(reader, o, 2);
     std::vector<std::string> configs;
     for (const auto& r : runs) configs.push_back(r.config_json.empty() ? "{}" : r.config_json);
     const auto rows = profiler::diff_configs(configs, o.all);
-    if (o.json) {
+    if (o.common.json) {
         json ids = json::array(), arr = json::array();
         for (const auto& r : runs) ids.push_back(r.id);
         for (const auto& row : rows) {
@@ -232,7 +249,7 @@ int run_history_diff(const HistoryOptions& o) {
 }
 
 int run_history_export(const HistoryOptions& o) {
-    profiler::RunReader reader(db_or_default(o.db));
+    profiler::RunReader reader(db_or_default(o.common.db));
     const auto runs = o.runs.empty() ? filtered_runs(reader, o) : named_runs(reader, o, 1);
     if (o.format != "json" && o.format != "csv") throw engine::ConfigError("--format must be json or csv");
     profiler::ExportOptions eo;
@@ -250,25 +267,24 @@ int run_history_export(const HistoryOptions& o) {
 
 int run_history_delete(const HistoryOptions& o) {
     if (o.runs.empty()) throw engine::ConfigError("name the run ids to delete");
-    const std::string db = db_or_default(o.db);
+    const std::string db = db_or_default(o.common.db);
     const std::size_t n = profiler::delete_runs(db, o.runs);
-    if (o.json)
+    if (o.common.json)
         std::printf("%s\n", json{{"deleted", n}, {"runs", o.runs}}.dump().c_str());
     else
         std::printf("deleted %zu run%s from %s (checkpoint files stay on disk)\n", n, n == 1 ? "" : "s", db.c_str());
     return 0;
 }
 
-namespace {
 
 // Prints the edited runs as they now are.
 int print_edited(const HistoryOptions& o, const char* what) {
-    const std::string db = db_or_default(o.db);
+    const std::string db = db_or_default(o.common.db);
     profiler::RunReader reader(db);
     json arr = json::array();
     for (std::int64_t id : o.runs)
         if (auto r = reader.run(id)) arr.push_back(record_json(*r));
-    if (o.json) {
+    if (o.common.json) {
         std::printf("%s\n", json{{"db", db}, {"runs", arr}}.dump().c_str());
         return 0;
     }
@@ -282,31 +298,76 @@ int print_edited(const HistoryOptions& o, const char* what) {
     return 0;
 }
 
-}  // namespace
-
 int run_history_tag(const HistoryOptions& o) {
     if (o.add_tags.empty() && o.remove_tags.empty()) throw engine::ConfigError("give --add TAG and/or --remove TAG");
-    profiler::tag_runs(db_or_default(o.db), o.runs, o.add_tags, o.remove_tags);
+    profiler::tag_runs(db_or_default(o.common.db), o.runs, o.add_tags, o.remove_tags);
     return print_edited(o, "tagged");
 }
 
 int run_history_note(const HistoryOptions& o) {
-    profiler::set_notes(db_or_default(o.db), o.run, o.text);
+    profiler::set_notes(db_or_default(o.common.db), o.run, o.text);
     HistoryOptions one = o;
     one.runs = {o.run};
     return print_edited(one, "noted");
 }
 
 int run_history_rename(const HistoryOptions& o) {
-    profiler::rename_run(db_or_default(o.db), o.run, o.text);
+    profiler::rename_run(db_or_default(o.common.db), o.run, o.text);
     HistoryOptions one = o;
     one.runs = {o.run};
     return print_edited(one, "renamed");
 }
 
 int run_history_archive(const HistoryOptions& o) {
-    profiler::set_archived(db_or_default(o.db), o.runs, !o.restore);
+    profiler::set_archived(db_or_default(o.common.db), o.runs, !o.restore);
     return print_edited(o, o.restore ? "restored" : "archived");
+}
+
+}  // namespace
+
+void add_history(CLI::App& app, int& exit) {
+    auto* history = app.add_subcommand("history", "read and edit the run history");
+    history->require_subcommand(1);
+    auto o = std::make_shared<HistoryOptions>();
+    auto add = [&](const char* name, const char* help, int (*run)(const HistoryOptions&)) {
+        auto* cmd = history->add_subcommand(name, help);
+        add_common(cmd, o->common, kDb | kJson);
+        cmd->callback([o, run, &exit] { exit = run(*o); });
+        return cmd;
+    };
+    auto* list = add("list", "list runs, newest first", run_history_list);
+    list->add_option("--limit", o->limit, "at most N runs");
+    auto* show = add("show", "one run: configuration, summary, series, events, artifacts", run_history_show);
+    auto* compare = add("compare", "runs side by side: status, duration, summary metrics", run_history_compare);
+    auto* diff = add("diff", "the configuration keys that differ between runs", run_history_diff);
+    auto* exp = add("export", "runs (and their samples) as JSON or CSV", run_history_export);
+    auto* del = add("delete", "delete runs and everything recorded for them", run_history_delete);
+    auto* tag = add("tag", "add or remove tags on runs", run_history_tag);
+    auto* archive = add("archive", "hide runs from listings (kept), or --restore them", run_history_archive);
+    auto* note = add("note", "set a run's notes", run_history_note);
+    auto* rename = add("rename", "rename a run", run_history_rename);
+    for (auto* cmd : {list, exp}) {
+        cmd->add_option("--kind", o->kind, "only runs of this kind (train, quantize, distill, continual, serve, ...)");
+        cmd->add_option("--status", o->status, "only runs with this status");
+        cmd->add_option("--search", o->search, "text in the name, preset, tags, notes, configuration or summary");
+        cmd->add_option("--tag", o->tag, "only runs carrying this tag");
+        cmd->add_flag("--archived", o->archived, "include archived runs");
+    }
+    list->add_option("--since", o->since, "started on or after this date (YYYY-MM-DD)");
+    list->add_option("--until", o->until, "started on or before this date (YYYY-MM-DD)");
+    for (auto* cmd : {show, compare, diff, exp, del, tag, archive})
+        cmd->add_option("runs", o->runs, "run ids")->required(cmd != exp);
+    diff->add_flag("--all", o->all, "every key, not only those that differ");
+    exp->add_option("--format", o->format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
+    exp->add_flag("--series", o->series, "the runs' samples too (CSV: one row per sample)");
+    exp->add_option("--out", o->out, "file to write (default: standard output)");
+    tag->add_option("--add", o->add_tags, "tags to add (repeat or comma-separate)")->delimiter(',');
+    tag->add_option("--remove", o->remove_tags, "tags to remove (repeat or comma-separate)")->delimiter(',');
+    archive->add_flag("--restore", o->restore, "bring archived runs back");
+    for (auto* cmd : {note, rename}) {
+        cmd->add_option("run", o->run, "run id")->required();
+        cmd->add_option("text", o->text, cmd == note ? "the notes (empty clears them)" : "the new name")->required(cmd == rename);
+    }
 }
 
 }  // namespace sparq::cli

@@ -19,14 +19,18 @@ void ProgressSink::on_started(std::int64_t run_id, const std::string& device) {
 void ProgressSink::on_progress(const engine::JobProgress& p) {
     if (!bar_) return;
     std::lock_guard lock(mutex_);
+    // The whole job's share done; the stage, its epoch and its loss beside it.
     constexpr int kWidth = 30;
-    const double frac = p.batches ? double(p.batch) / double(p.batches) : 0.0;
+    const double frac = p.fraction;
     const int filled = static_cast<int>(frac * kWidth);
     char bar[kWidth + 1];
     for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
     bar[kWidth] = '\0';
-    std::fprintf(stderr, "\r\033[2Kepoch %d/%d [%s] %3d%%  loss %.4f  %.0f samples/s", p.epoch,
-                 p.epochs, bar, static_cast<int>(frac * 100), p.loss, p.samples_per_s);
+    if (p.epochs > 0)
+        std::fprintf(stderr, "\r\033[2K[%s] %3d%%  %s, epoch %d/%d  loss %.4f  %.0f samples/s", bar,
+                     static_cast<int>(frac * 100), p.stage.c_str(), p.epoch, p.epochs, p.loss, p.samples_per_s);
+    else
+        std::fprintf(stderr, "\r\033[2K[%s] %3d%%  %s", bar, static_cast<int>(frac * 100), p.stage.c_str());
     std::fflush(stderr);
     bar_drawn_ = true;
 }

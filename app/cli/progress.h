@@ -1,10 +1,27 @@
 #pragma once
-// A JobSink that draws a progress bar on a terminal (stderr) and reports epochs.
+// JobSinks of the command line: a progress bar on a terminal (stderr) with a line per epoch,
+// or the job's log lines alone.
+#include <functional>
 #include <mutex>
+#include <string>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 namespace sparq::cli {
+
+/// Hands the job's log lines (info and warnings alike) to a function.
+class LogSink : public engine::JobSink {
+public:
+    explicit LogSink(std::function<void(const std::string&)> log) : log_(std::move(log)) {}
+    void on_log(const std::string& /*level*/, const std::string& message) override {
+        std::lock_guard lock(mutex_);
+        if (log_) log_(message);
+    }
+
+private:
+    std::mutex mutex_;
+    std::function<void(const std::string&)> log_;
+};
 
 class ProgressSink : public engine::JobSink {
 public:

@@ -1,33 +1,54 @@
-// sparq-cli quantize and bench int8.
+// sparq-cli quantize: a float model to INT8 (PTQ or QAT), side by side with the float model.
 #include <unistd.h>
 
 #include <cstdio>
-#include <mutex>
 
-#include "commands.h"
+#include "cli.h"
+#include "print.h"
 #include "progress.h"
 
 namespace sparq::cli {
 
 namespace {
 
-// Keeps the quantization summary the job reports before it finishes.
-class QuantizeSink : public ProgressSink {
-public:
-    using ProgressSink::ProgressSink;
-    void on_quantized(const engine::QuantizeResult& r) override {
-        std::lock_guard lock(mutex_);
-        result_ = r;
-    }
-    engine::QuantizeResult result() {
-        std::lock_guard lock(mutex_);
-        return result_;
-    }
-
-private:
-    std::mutex mutex_;
-    engine::QuantizeResult result_;
+struct QuantizeOptions {
+    SpecInput input;
+    Common common;
 };
+
+int run_quantize(const QuantizeOptions& o) {
+    const engine::QuantizeSpec spec = merge_spec(engine::QuantizeSpec{}, o.input, o.common);
+    JobRunner runner(o.common);
+    ProgressSink sink(isatty(STDERR_FILENO) == 1 && !o.common.quiet, !o.common.quiet);
+    const auto job = runner.engine().submit(spec, sink);
+    const engine::JobEnd end = runner.wait(job);
+    engine::QuantizeResult r;
+    if (const auto* done = job.result<engine::QuantizeResult>()) r = *done;
+    r.run_id = end.run_id;
+    if (end.status == engine::JobStatus::Failed) {
+        r.status = "failed";
+        r.error = end.error;
+    } else if (end.status == engine::JobStatus::Cancelled) {
+        r.status = "cancelled";
+    }
+    if (o.common.json) {
+        std::printf("%s\n", engine::to_json(r).c_str());
+    } else if (r.status == "completed") {
+        std::printf("run %lld: %s %s (%s observer) on %s, INT8 kernels: %s\n", (long long)r.run_id, r.preset.c_str(),
+                    r.mode.c_str(), r.observer.c_str(), end.device.c_str(), r.kernel.c_str());
+        print_side_by_side(r);
+        std::printf("PTQ INT8 accuracy %.4f (retention %.4f)\n", r.ptq_int8_accuracy, r.ptq_accuracy_retention);
+        std::printf("per-layer relative error (validation batch):\n");
+        for (const auto& l : r.layers)
+            std::printf("  %-12s %-7s %.4f%s\n", l.name.c_str(), l.kind.c_str(), l.error,
+                        l.error > spec.error_alert ? "  ALERT" : "");
+        std::printf("INT8 model: %s\nhistory: %s\n", r.int8_model.c_str(), runner.db().c_str());
+    }
+    std::fflush(stdout);
+    return exit_code(end);
+}
+
+}  // namespace
 
 void print_side_by_side(const engine::QuantizeResult& r) {
     std::printf("%-22s %12s %12s %9s\n", "", "FP32", "INT8", "ratio");
@@ -40,50 +61,16 @@ void print_side_by_side(const engine::QuantizeResult& r) {
                     (long long)r.int8_size_bytes, r.size_ratio);
 }
 
-}  // namespace
-
-int run_quantize(const QuantizeOptions& o) {
-    JobRunner runner(o.db, o.workspace);
-    QuantizeSink sink(isatty(STDERR_FILENO) == 1 && !o.quiet, !o.quiet);
-    const engine::TrainResult t = runner.wait(runner.engine().submit_quantize(o.spec, sink));
-    engine::QuantizeResult r = sink.result();
-    r.run_id = t.run_id;
-    if (t.status == engine::JobStatus::Failed) {
-        r.status = "failed";
-        r.error = t.error;
-    } else if (t.status == engine::JobStatus::Cancelled) {
-        r.status = "cancelled";
-    }
-    if (o.json) {
-        std::printf("%s\n", engine::to_json(r).c_str());
-    } else if (r.status == "completed") {
-        std::printf("run %lld: %s %s (%s observer), INT8 kernels: %s\n", (long long)r.run_id, r.preset.c_str(),
-                    r.mode.c_str(), r.observer.c_str(), r.kernel.c_str());
-        print_side_by_side(r);
-        std::printf("PTQ INT8 accuracy %.4f (retention %.4f)\n", r.ptq_int8_accuracy, r.ptq_accuracy_retention);
-        std::printf("per-layer relative error (validation batch):\n");
-        for (const auto& l : r.layers)
-            std::printf("  %-12s %-7s %.4f%s\n", l.name.c_str(), l.kind.c_str(), l.error,
-                        l.error > o.spec.error_alert ? "  ALERT" : "");
-        std::printf("INT8 model: %s\nhistory: %s\n", r.int8_model.c_str(), runner.db().c_str());
-    }
-    std::fflush(stdout);
-    if (t.status == engine::JobStatus::Failed) {
-        print_error(t.error);
-        return 1;
-    }
-    return t.status == engine::JobStatus::Cancelled ? 130 : 0;
-}
-
-int run_bench_int8(const BenchInt8Options& o) {
-    const engine::QuantizeResult r = engine::bench_int8(o.options);
-    if (o.json) {
-        std::printf("%s\n", engine::to_json(r).c_str());
-    } else {
-        std::printf("%s (%s), random weights, INT8 kernels: %s\n", r.preset.c_str(), r.arch.c_str(), r.kernel.c_str());
-        print_side_by_side(r);
-    }
-    return 0;
+void add_quantize(CLI::App& app, int& exit) {
+    auto o = std::make_shared<QuantizeOptions>();
+    auto* cmd = app.add_subcommand("quantize", "quantize a model to INT8 (PTQ or QAT) and compare it with FP32");
+    add_spec_flags(cmd, o->input, engine::spec_fields<engine::QuantizeSpec>(),
+                   {{"preset"}, {"checkpoint"}, {"mode"}, {"observer"}, {"percentile"},
+                    {"calibration_samples", "--calibration"}, {"qat_epochs"}, {"freeze_observers_after", "--freeze-after"},
+                    {"qat_lr"}, {"error_alert", "--alert"}, {"train_epochs", "--epochs"}, {"limit_train"},
+                    {"limit_test"}, {"data_dir", "--data"}, {"output"}, {"bench_seconds", "--seconds"}, {"seed"}});
+    add_common(cmd, o->common, kJobFlags);
+    cmd->callback([o, &exit] { exit = run_quantize(*o); });
 }
 
 }  // namespace sparq::cli

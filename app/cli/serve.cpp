@@ -1,42 +1,21 @@
 // sparq-cli serve-bench: tiny-lm answering a seeded workload under each batching policy.
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "commands.h"
-#include "sparq/engine/errors.h"
+#include "cli.h"
+#include "progress.h"
 
 namespace sparq::cli {
 
 namespace {
 
-// The history a serve-bench run is recorded in, with the bus its live series go through.
-struct History {
-    explicit History(const std::string& db) : store(profiler::RunStore::open({db_or_default(db)})) { store->attach(bus); }
-    profiler::MetricBus bus;  // outlives the store attached to it
-    std::unique_ptr<profiler::RunStore> store;
+struct ServeOptions {
+    SpecInput input;
+    Common common;
+    int probe_length = 0;  // > 0: full against segmented attention at this input length
+    bool record = true;
 };
-
-// "lognormal:MEDIAN:SIGMA:MIN:MAX", "pareto:...", "uniform::MIN:MAX" style, or just a kind.
-engine::LengthDistribution parse_lengths(const std::string& text, engine::LengthDistribution d, const std::string& flag) {
-    std::vector<std::string> parts;
-    std::size_t from = 0;
-    for (std::size_t at; (at = text.find(':', from)) != std::string::npos; from = at + 1) parts.push_back(text.substr(from, at - from));
-    parts.push_back(text.substr(from));
-    try {
-        if (!parts[0].empty()) d.kind = parts[0];
-        if (parts.size() > 1 && !parts[1].empty()) d.median = std::stod(parts[1]);
-        if (parts.size() > 2 && !parts[2].empty()) d.sigma = std::stod(parts[2]);
-        if (parts.size() > 3 && !parts[3].empty()) d.min = std::stoi(parts[3]);
-        if (parts.size() > 4 && !parts[4].empty()) d.max = std::stoi(parts[4]);
-    } catch (const std::exception&) {
-        throw engine::ConfigError(flag + ": expected KIND[:MEDIAN[:SIGMA[:MIN[:MAX]]]], got '" + text + "'");
-    }
-    if (parts.size() > 5) throw engine::ConfigError(flag + ": too many fields in '" + text + "'");
-    return d;
-}
 
 void print_text(const engine::ServeResult& r) {
     std::printf("%-16s %8.2f req/s %9.0f bytes/s  p50 %7.0f ms  p95 %7.0f ms  p99 %7.0f ms  padding %.3f  mean batch %5.1f\n",
@@ -48,69 +27,80 @@ void print_text(const engine::ServeResult& r) {
                     x.next_byte_accuracy);
 }
 
-// Ctrl-C ends the benchmark within a decode step; the policies that finished are printed and
-// stored, the run as cancelled.
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-extern "C" void on_interrupt(int) { g_stop.store(true, std::memory_order_relaxed); }
-
-}  // namespace
-
-int run_serve_bench(ServeBenchOptions o) {
-    engine::ServeBenchSpec& spec = o.spec;
-    if (!o.prompt.empty()) spec.workload.prompt = parse_lengths(o.prompt, spec.workload.prompt, "--prompt");
-    if (!o.output.empty()) spec.workload.output = parse_lengths(o.output, spec.workload.output, "--output");
-    if (o.compare) spec.compare = engine::serving_policies();
-    engine::validate(spec);
-    const engine::ServeLog log = [&](const std::string& line) {
-        if (!o.quiet) std::fprintf(stderr, "sparq-cli: %s\n", line.c_str());
-    };
-
-    if (o.probe_length > 0) {
-        const auto probes = engine::probe_attention(spec, o.probe_length, log);
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& p : probes)
-            out.push_back({{"mode", p.mode}, {"input_length", p.input_length}, {"window", p.window},
-                           {"kv_cache_bytes", p.kv_cache_bytes}, {"heldout_loss", p.heldout_loss},
-                           {"next_byte_accuracy", p.next_byte_accuracy}});
-        if (o.json) {
-            std::printf("%s\n", out.dump().c_str());
-        } else {
-            for (const auto& p : probes)
-                std::printf("%-9s attention at %d bytes%s: KV cache %lld bytes, held-out loss %.3f nats/byte, next-byte accuracy %.3f\n",
-                            p.mode.c_str(), p.input_length,
-                            p.window ? (" (window " + std::to_string(p.window) + ")").c_str() : "",
-                            static_cast<long long>(p.kv_cache_bytes), p.heldout_loss, p.next_byte_accuracy);
-            if (probes.size() == 2 && probes[1].kv_cache_bytes > 0)
-                std::printf("the window keeps %.2fx less cache\n", double(probes[0].kv_cache_bytes) / double(probes[1].kv_cache_bytes));
-        }
+int probe(const engine::ServeBenchSpec& spec, int length, bool json, const engine::ServeLog& log) {
+    const auto probes = engine::probe_attention(spec, spec.cache_dir, length, log);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : probes)
+        out.push_back({{"mode", p.mode}, {"input_length", p.input_length}, {"window", p.window},
+                       {"kv_cache_bytes", p.kv_cache_bytes}, {"heldout_loss", p.heldout_loss},
+                       {"next_byte_accuracy", p.next_byte_accuracy}});
+    if (json) {
+        std::printf("%s\n", out.dump().c_str());
         return 0;
     }
+    for (const auto& p : probes)
+        std::printf("%-9s attention at %d bytes%s: KV cache %lld bytes, held-out loss %.3f nats/byte, next-byte accuracy %.3f\n",
+                    p.mode.c_str(), p.input_length, p.window ? (" (window " + std::to_string(p.window) + ")").c_str() : "",
+                    static_cast<long long>(p.kv_cache_bytes), p.heldout_loss, p.next_byte_accuracy);
+    if (probes.size() == 2 && probes[1].kv_cache_bytes > 0)
+        std::printf("the window keeps %.2fx less cache\n", double(probes[0].kv_cache_bytes) / double(probes[1].kv_cache_bytes));
+    return 0;
+}
 
-    std::unique_ptr<History> history;
-    if (o.record) history = std::make_unique<History>(spec.db);
-    g_stop.store(false);
-    const auto previous = std::signal(SIGINT, on_interrupt);
-    const engine::ServeBenchReport report = engine::serve_bench(
-        spec, history ? &history->bus : nullptr, history ? history->store.get() : nullptr, log, &g_stop);
-    std::signal(SIGINT, previous);
-    history.reset();  // every sample committed
-    const int status = report.cancelled ? 130 : 0;  // the shell's code for an interrupted command
-    if (report.cancelled && o.quiet) std::fprintf(stderr, "sparq-cli: interrupted\n");  // else the log said so
-    if (o.json) {
+int run_serve_bench(const ServeOptions& o) {
+    engine::ServeBenchSpec spec = merge_spec(engine::ServeBenchSpec{}, o.input, o.common);
+    // Trained models are cached beside the history the command names, recorded or not.
+    if (spec.cache_dir.empty())
+        spec.cache_dir = (std::filesystem::path(db_or_default(o.common.db)).parent_path() / "models").string();
+    const engine::ServeLog log = [&](const std::string& line) {
+        if (!o.common.quiet) std::fprintf(stderr, "sparq-cli: %s\n", line.c_str());
+    };
+    if (o.probe_length > 0) return probe(spec, o.probe_length, o.common.json, log);
+
+    JobRunner runner(o.common, {}, o.record);
+    LogSink sink(log);
+    const auto job = runner.engine().submit(spec, sink);
+    const engine::JobEnd end = runner.wait(job);
+    if (end.status == engine::JobStatus::Failed) return exit_code(end);
+    const engine::ServeBenchReport report = job.get();
+    if (end.status == engine::JobStatus::Cancelled && o.common.quiet) std::fprintf(stderr, "sparq-cli: interrupted\n");
+    if (o.common.json) {
         if (spec.compare.empty()) {
-            if (report.results.empty()) return status;
-            std::printf("%s\n", engine::to_json(report.results.front()).c_str());
+            if (!report.results.empty()) std::printf("%s\n", engine::to_json(report.results.front()).c_str());
         } else {
             nlohmann::json all = nlohmann::json::array();
             for (const auto& r : report.results) all.push_back(nlohmann::json::parse(engine::to_json(r)));
             std::printf("%s\n", all.dump().c_str());
         }
-        return status;
+    } else {
+        for (const auto& r : report.results) print_text(r);
+        if (o.record) std::printf("recorded as run %lld\n", static_cast<long long>(end.run_id));
     }
-    for (const auto& r : report.results) print_text(r);
-    if (report.run_id) std::printf("recorded as run %lld\n", static_cast<long long>(report.run_id));
-    return status;
+    std::fflush(stdout);
+    return exit_code(end);
+}
+
+}  // namespace
+
+void add_serve_bench(CLI::App& app, int& exit) {
+    auto o = std::make_shared<ServeOptions>();
+    auto* cmd = app.add_subcommand("serve-bench", "tiny-lm serving a seeded request workload under a batching policy");
+    std::string all;
+    for (const std::string& p : engine::serving_policies()) all += (all.empty() ? "" : ",") + p;
+    add_spec_flags(cmd, o->input, engine::spec_fields<engine::ServeBenchSpec>(),
+                   {{"preset"}, {"policy"}, {"compare", "--compare", all}, {"rate"}, {"concurrency"}, {"requests"},
+                    {"seed"}, {"prompt"}, {"output"}, {"max_batch"}, {"preferred_batch"}, {"max_queue_delay_us"},
+                    {"bucket_edges"}, {"clusters"}, {"refit_every"}, {"within"}, {"neighbour_window"},
+                    {"min_wait_share"}, {"output_weight"}, {"prefill_groups"},
+                    {"retire_finished", "--no-retire", "false"}, {"attention"}, {"window"}, {"route", "--route", "true"},
+                    {"edge_max_prompt"}, {"edge_max_output"}, {"latency_budget_ms"}, {"checkpoint"}, {"cache_dir"},
+                    {"train_steps"}});
+    cmd->get_option("--concurrency")->excludes(cmd->get_option("--rate"));
+    cmd->add_option("--probe-attention", o->probe_length,
+                    "instead of serving: KV cache and held-out loss of full and segmented attention at this input length");
+    cmd->add_flag_callback("--no-record", [o] { o->record = false; }, "do not store the run in the history");
+    add_common(cmd, o->common, kDb | kThreads | kDevice | kJson | kQuiet);
+    cmd->callback([o, &exit] { exit = run_serve_bench(*o); });
 }
 
 }  // namespace sparq::cli

@@ -27,7 +27,7 @@ bool series_matches(const std::string& pattern, const std::string& name) {
     return p == pattern.size();
 }
 
-std::vector<AlertRule> default_alert_rules(double activation_low, double activation_high) {
+std::vector<AlertRule> default_alert_rules(double activation_low, double activation_high, bool gpu) {
     using K = AlertRule::Kind;
     std::vector<AlertRule> rules;
     AlertRule act;
@@ -51,13 +51,15 @@ std::vector<AlertRule> default_alert_rules(double activation_low, double activat
     acc.drop = 0.02;
     acc.level = "error";
     rules.push_back(acc);
-    AlertRule gpu;
-    gpu.name = "GPU mostly idle";
-    gpu.series = "gpu/busy";
-    gpu.kind = K::Below;
-    gpu.threshold = 0.5;
-    gpu.sustain_ns = 10'000'000'000;
-    rules.push_back(gpu);
+    if (gpu) {
+        AlertRule idle;
+        idle.name = "GPU mostly idle";
+        idle.series = "gpu/busy";
+        idle.kind = K::Below;
+        idle.threshold = 0.5;
+        idle.sustain_ns = 10'000'000'000;
+        rules.push_back(idle);
+    }
     return rules;
 }
 

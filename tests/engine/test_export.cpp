@@ -16,7 +16,9 @@
 #include "models/models.h"
 #include "quant/qformat.h"
 #include "sparq/engine/errors.h"
+#include "sparq/engine/engine.h"
 #include "sparq/engine/export.h"
+#include "sparq/profiler/metric_bus.h"
 #include "train/checkpoint.h"
 
 using namespace sparq::engine;
@@ -26,6 +28,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Keeps a job's log lines.
+class Messages : public JobSink {
+public:
+    explicit Messages(std::vector<std::string>* out) : out_(out) {}
+    void on_log(const std::string&, const std::string& message) override {
+        if (out_) out_->push_back(message);
+    }
+
+private:
+    std::vector<std::string>* out_;
+};
+
+// An export as a job of an engine without a history (as an export of a checkpoint file runs):
+// a bad spec throws at submission; a job that failed throws its message.
+ExportResult export_model(const ExportSpec& spec, std::vector<std::string>* said = nullptr) {
+    sparq::profiler::MetricBus bus;
+    EngineOptions o;
+    o.bus = &bus;
+    o.sample_process = false;
+    Engine engine(o);
+    Messages sink(said);
+    const auto job = engine.submit(spec, sink);
+    const JobEnd end = job.wait();
+    if (end.status != JobStatus::Completed) throw std::runtime_error(end.error);
+    return job.get();
+}
 
 // A checkpoint of a small model of `arch` (seeded weights; no training needed to check that
 // an export computes what the engine computes).
@@ -170,8 +198,7 @@ TEST_F(ExportFromCheckpoint, OnnxEveryArchitectureVerifiedAndWrittenSafely) {
     for (const std::string arch : {"mlp", "cnn", "gated-mlp"}) {
         const auto out = dir.file(arch + "/model.onnx");
         std::vector<std::string> said;
-        const ExportResult r = export_model(spec_for(make_checkpoint(dir, arch), "onnx", out), nullptr,
-                                            [&](const std::string& m) { said.push_back(m); });
+        const ExportResult r = export_model(spec_for(make_checkpoint(dir, arch), "onnx", out), &said);
         EXPECT_EQ(r.path, out);
         ASSERT_TRUE(fs::exists(out));
         EXPECT_EQ(r.bytes, std::int64_t(fs::file_size(out)));

@@ -4,11 +4,12 @@
 #include <filesystem>
 
 #include "common/test_data.h"
+#include "common/train_job.h"
 #include "models/gated.h"
 #include "models/models.h"
 #include "sparq/engine/engine.h"
 #include "sparq/profiler/metric_bus.h"
-#include "train/sparsity_stats.h"
+#include "sparse/sparsity_stats.h"
 
 using namespace sparq::engine;
 namespace k = sparq::engine::kernels;
@@ -123,7 +124,7 @@ TEST(GatedLayer, ObservedActiveFractionMatchesAHandCount) {
     ASSERT_EQ(models::parameter_count(*model), 92);
     model->eval();
     torch::NoGradGuard no_grad;
-    train::SparsityTally tally(*model);
+    sparse::SparsityTally tally(*model);
     model->forward(torch::randn({10, 4}));
     tally.add(*model, 10);
     // Per input: 2 kept blocks x 2 neurons x (4 weights + 1 bias) + gates 25 + head 27 = 72.
@@ -155,7 +156,7 @@ TEST(GatedLayer, BothGateModesTrainThroughTheEngine) {
         s.threads = 1;
         s.checkpoint = false;
         JobSink sink;
-        const TrainResult r = engine.submit(s, sink).wait();
+        const TrainResult r = sparq::test::finished(engine.submit(s, sink));
         ASSERT_EQ(r.status, JobStatus::Completed) << r.error;
         EXPECT_GT(r.test_accuracy, 0.5) << gate << " (chance is 0.1)";
         EXPECT_LT(r.active_param_fraction, 0.5) << gate;

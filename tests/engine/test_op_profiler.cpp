@@ -113,7 +113,7 @@ TEST(JobProfiler, RecordsOperatorsDuringItsWindowOnly) {
     double coverage = 0;
     std::vector<OpStats> ops;
     {
-        JobProfiler profiler(bus, nullptr, 1, options, "{}", quiet);
+        JobProfiler profiler(bus, nullptr, 1, options, "{}", quiet, sparq::engine::Device{});
         EXPECT_NE(profiler.status().find("ops (25% of the time)"), std::string::npos) << profiler.status();
         const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1200);
         torch::Tensor sink;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sparq/engine/errors.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 using namespace sparq::engine;
 
@@ -92,7 +92,7 @@ TEST(Specs, TextFieldsParseAndRoundTrip) {
 }
 
 TEST(Specs, EveryFieldIsDescribed) {
-    const auto& fields = train_fields();
+    const auto& fields = spec_fields<TrainSpec>();
     EXPECT_GE(fields.size(), 15u);
     int main_fields = 0;
     for (const FieldInfo& f : fields) {

@@ -6,9 +6,10 @@
 
 #include "common/temp_dir.h"
 #include "common/test_data.h"
+#include "common/train_job.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/errors.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/metric_bus.h"
 #include "train/checkpoint.h"
 
@@ -66,7 +67,7 @@ struct Rig {
     }
     engine::TrainResult train(const engine::TrainSpec& s) {
         engine::JobSink sink;
-        return engine->submit(s, sink).wait();
+        return sparq::test::finished(engine->submit(s, sink));
     }
 };
 
@@ -158,13 +159,13 @@ TEST(Training, CancelStopsWithinABatch) {
     s.limit_train = 0;  // a long job
     s.epochs = 100;
     ProgressWatcher sink;
-    engine::JobHandle job = rig.engine->submit(s, sink);
+    const auto job = rig.engine->submit(s, sink);
     while (sink.progress.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const auto t0 = std::chrono::steady_clock::now();
     job.cancel();
     ASSERT_TRUE(job.wait_for(10000));
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    const engine::TrainResult r = job.wait();
+    const engine::TrainResult r = sparq::test::finished(job);
     EXPECT_EQ(r.status, engine::JobStatus::Cancelled);
     EXPECT_EQ(job.status(), engine::JobStatus::Cancelled);
     EXPECT_EQ(sink.last_epoch.load(), 0) << "no epoch was completed";
@@ -178,7 +179,7 @@ TEST(Training, PauseHoldsTheJobAndResumeContinues) {
     s.epochs = 1;
     s.limit_train = 60000;
     ProgressWatcher sink;
-    engine::JobHandle job = rig.engine->submit(s, sink);
+    const auto job = rig.engine->submit(s, sink);
     while (sink.progress.load() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     job.pause();
     EXPECT_EQ(job.status(), engine::JobStatus::Paused);
@@ -187,7 +188,7 @@ TEST(Training, PauseHoldsTheJobAndResumeContinues) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_LE(sink.progress.load(), frozen + 1) << "at most the batch in flight finishes";
     job.resume();
-    const engine::TrainResult r = job.wait();
+    const engine::TrainResult r = sparq::test::finished(job);
     EXPECT_EQ(r.status, engine::JobStatus::Completed);
 }
 

@@ -111,13 +111,20 @@ TEST(Alerts, StatePerSeriesAndRun) {
 }
 
 TEST(Alerts, DefaultsCoverTheIssuesRules) {
-    const auto rules = default_alert_rules(0.2, 0.3);
+    const auto rules = default_alert_rules(0.2, 0.3, /*gpu=*/true);
     AlertEngine engine(rules);
     EXPECT_EQ(engine.rules_for("quant/fc1/error").size(), 1u);
     EXPECT_EQ(engine.rules_for("test/accuracy").size(), 1u);
     EXPECT_EQ(engine.rules_for("gpu/busy").size(), 1u);
     EXPECT_EQ(engine.rules_for("sparsity/gated1/active_fraction").size(), 1u);
     EXPECT_TRUE(engine.rules_for("train/loss").empty());
+}
+
+// A job on the CPU has no GPU to be idle: the GPU rule is not among its rules.
+TEST(Alerts, ACpuJobHasNoGpuRule) {
+    AlertEngine engine(default_alert_rules(0.2, 0.3, /*gpu=*/false));
+    EXPECT_TRUE(engine.rules_for("gpu/busy").empty());
+    EXPECT_EQ(engine.rules_for("test/accuracy").size(), 1u);
 }
 
 // Through the bus into the store: fired and cleared alerts become events of the run.
@@ -131,7 +138,7 @@ TEST(Alerts, TheMonitorStoresEventsOfItsRunOnly) {
     std::vector<AlertEvent> seen;
     std::mutex m;
     {
-        AlertMonitor monitor(bus, run, default_alert_rules(0.2, 0.3), store.get(), [&](const AlertEvent& e) {
+        AlertMonitor monitor(bus, run, default_alert_rules(0.2, 0.3, false), store.get(), [&](const AlertEvent& e) {
             std::lock_guard lock(m);
             seen.push_back(e);
         });

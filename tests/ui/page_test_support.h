@@ -6,7 +6,9 @@
 // a screenshot of the main window saved where an environment variable says.
 #include <gtest/gtest.h>
 
+#include <any>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,10 +27,10 @@
 #include <QWidget>
 #include <qcustomplot.h>
 
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "core/mainwindow.h"
 #include "common/test_data.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/sample.h"
 #include "common/techniquepage.h"
@@ -98,12 +100,22 @@ inline bool showActive(QWidget& window, QSize size = QSize(1400, 1000)) {
     return QTest::qWaitForWindowActive(&window);
 }
 
+/// A lane no job runs, announced by the workbench as if a job of Spec's kind had started (with
+/// a default spec): what it is told reaches the pages as a job's reports do.
+template <class Spec>
+std::unique_ptr<ui::JobLane> announceLane(ui::Workbench& wb) {
+    auto lane = std::make_unique<ui::JobLane>(engine::kind_of(Spec{}), QStringLiteral("test"), std::any(Spec{}));
+    emit wb.laneStarted(lane.get());
+    return lane;
+}
+
 /// In a shown main window: Ctrl+<view + 1> brings up technique view `view` (its page `page`),
 /// which shows `run`, the newest run of its kind, with the charts drawn from the history; the
-/// view before it and back again; and an engine message sent through `bridge` lands in the
+/// view before it and back again; and an engine message from a job of Spec's kind lands in the
 /// page's log.
-inline void expectTechniqueView(ui::MainWindow& window, ui::MainWindow::View view, ui::TechniquePage* page,
-                                profiler::RunId run, ui::JobBridge* bridge, const std::string& message) {
+template <class Spec>
+void expectTechniqueView(ui::MainWindow& window, ui::MainWindow::View view, ui::TechniquePage* page,
+                         profiler::RunId run, ui::Workbench& wb, const std::string& message) {
     const auto key = [](int v) { return Qt::Key(Qt::Key_1 + v); };
     QTest::keyClick(&window, key(view), Qt::ControlModifier);
     EXPECT_EQ(window.currentView(), view);
@@ -117,9 +129,20 @@ inline void expectTechniqueView(ui::MainWindow& window, ui::MainWindow::View vie
     EXPECT_EQ(window.currentView(), view);
 
     const int lines = page->logList()->count();
-    bridge->on_log("info", message);
+    const auto lane = announceLane<Spec>(wb);
+    lane->on_log("info", message);
     ASSERT_TRUE(QTest::qWaitFor([&] { return page->logList()->count() == lines + 1; }, 5000));
     EXPECT_TRUE(page->logList()->item(lines)->text().contains(QString::fromStdString(message)));
+}
+
+/// A finished training lane's result, with its end's run, status and error.
+inline engine::TrainResult laneResult(const ui::JobLane& lane) {
+    engine::TrainResult r;
+    if (const auto* done = lane.result<engine::TrainResult>()) r = *done;
+    r.run_id = lane.end().run_id;
+    r.status = lane.end().status;
+    r.error = lane.end().error;
+    return r;
 }
 
 /// Trains a 784-32-10 MLP for one epoch on 2048 images through the workbench and returns its
@@ -131,10 +154,10 @@ inline engine::TrainResult trainSmallMlp(ui::Workbench& wb) {
     small.limit_train = 2048;
     small.limit_test = 256;
     small.threads = 1;
-    QSignalSpy finished(wb.bridge(), &ui::JobBridge::finished);
-    wb.start(small);
+    ui::JobLane* lane = wb.start(small);
+    QSignalSpy finished(lane, &ui::JobLane::finished);
     if (!QTest::qWaitFor([&] { return finished.count() > 0; }, 120000)) return {};
-    return finished.at(0).at(0).value<engine::TrainResult>();
+    return laneResult(*lane);
 }
 
 /// A technique page made after its history recorded a cancelled run and then a completed one,
@@ -177,16 +200,17 @@ void expectCancelledRunDrawn(Page& page, profiler::RunId cancelled) {
 /// ASSERT_NO_FATAL_FAILURE.
 template <typename Page>
 void runJobFromTheForm(Page& page, ui::Workbench& wb, ui::Workbench::JobKind kind, const QWidget* lockedField,
-                       int timeoutMs, engine::TrainResult& end) {
-    QSignalSpy finished(wb.bridgeOf(kind), &ui::JobBridge::finished);
+                       int timeoutMs, engine::JobEnd& end) {
     ASSERT_TRUE(page.startButton()->isEnabled()) << page.startButton()->toolTip().toStdString();
     page.startButton()->click();
-    ASSERT_TRUE(wb.isRunning());
-    EXPECT_EQ(wb.currentKind(), kind);
+    ASSERT_TRUE(wb.isRunning(kind));
+    ui::JobLane* lane = wb.lane(kind);
+    ASSERT_NE(lane, nullptr);
+    QSignalSpy finished(lane, &ui::JobLane::finished);
     EXPECT_TRUE(page.stopButton()->isEnabled());
     EXPECT_FALSE(lockedField->isEnabled());
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, timeoutMs)) << "the job did not end";
-    end = finished.at(0).at(0).template value<engine::TrainResult>();
+    end = finished.at(0).at(0).template value<engine::JobEnd>();
     ASSERT_EQ(end.status, engine::JobStatus::Completed) << end.error;
     EXPECT_FALSE(wb.isRunning());
     ASSERT_TRUE(QTest::qWaitFor([&] { return page.card()->hasResult() && page.charts()->showsRecorded(); }, 15000));

@@ -32,7 +32,7 @@
 #include "continual/continualresultcard.h"
 #include "common/errorlabel.h"
 #include "continual/fisherimportancechart.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "core/mainwindow.h"
 #include "page_test_support.h"
 #include "sparq/engine/continual.h"
@@ -337,7 +337,7 @@ TEST(ContinualPage, FormPresetsAndTheEnginesValidation) {
     EXPECT_FALSE(form->isValid());
     EXPECT_FALSE(form->errorLabel()->isHidden());
     EXPECT_EQ(form->errorLabel()->text(),
-              "continual: tasks must be in [1, 5] for split Fashion-MNIST (two classes per task)");
+              "continual: 'tasks' must be in [1, 5] for split Fashion-MNIST (two classes per task)");
     EXPECT_EQ(form->errorLabel()->text(), ui::Workbench::validationError(page.spec()));
     EXPECT_FALSE(page.startButton()->isEnabled());
     EXPECT_EQ(page.startButton()->toolTip(), form->errorLabel()->text());
@@ -355,9 +355,9 @@ TEST(ContinualPage, FormPresetsAndTheEnginesValidation) {
     EXPECT_TRUE(form->errorLabel()->text().contains("hidden")) << form->errorLabel()->text().toStdString();
     EXPECT_FALSE(page.startButton()->isEnabled());
     form->hiddenEdit()->setText("512, 0");
-    EXPECT_EQ(form->errorLabel()->text(), "continual: hidden widths must be in [1, 8192]");
+    EXPECT_EQ(form->errorLabel()->text(), "continual: 'hidden' = 0 is out of range [1, 8192]");
     form->hiddenEdit()->setText("");
-    EXPECT_EQ(form->errorLabel()->text(), "continual: hidden needs 1 to 8 widths");
+    EXPECT_EQ(form->errorLabel()->text(), "continual: 'hidden' needs 1 to 8 widths");
     form->hiddenEdit()->setText("256 128");
     EXPECT_TRUE(form->isValid());
 
@@ -365,7 +365,7 @@ TEST(ContinualPage, FormPresetsAndTheEnginesValidation) {
     EXPECT_EQ(form->lambdaSpin()->minimum(), 0.0);
     engine::ContinualSpec negative = page.spec();
     negative.lambda = -1;
-    EXPECT_EQ(ui::Workbench::validationError(negative), "continual: lambda must be a finite number >= 0");
+    EXPECT_EQ(ui::Workbench::validationError(negative), "continual: 'lambda' = -1 is out of range [0, 1e+12]");
 
     // Lambda keeps small values (and shows no trailing zeros).
     form->lambdaSpin()->setValue(0.0005);
@@ -560,8 +560,8 @@ TEST(ContinualPage, ContinualViewInTheMainWindow) {
     ui::MainWindow window(&scratch.wb);
     ASSERT_TRUE(sparq::test::showActive(window, QSize(1600, 1000)));
     ui::ContinualPage* page = window.continualPage();
-    sparq::test::expectTechniqueView(window, ui::MainWindow::ContinualView, page, run, scratch.wb.continualBridge(),
-                                     "ewc: task 1/3 done, accuracy on it 0.95");
+    sparq::test::expectTechniqueView<engine::ContinualSpec>(window, ui::MainWindow::ContinualView, page, run, scratch.wb,
+                                                            "ewc: task 1/3 done, accuracy on it 0.95");
     EXPECT_TRUE(page->card()->hasResult());
     EXPECT_EQ(page->charts()->matrix(ContinualCharts::Ewc)->valueCount(), 9);
     EXPECT_EQ(page->charts()->fisher()->bars()->dataCount(), 4);
@@ -582,13 +582,15 @@ TEST(ContinualPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
     form->limitTestSpin()->setValue(300);
     form->fisherSamplesSpin()->setValue(200);
     ASSERT_TRUE(form->isValid()) << form->error().toStdString();
-    engine::TrainResult end;
+    engine::JobEnd end;
     ASSERT_NO_FATAL_FAILURE(
         sparq::test::runJobFromTheForm(page, wb, ui::Workbench::JobKind::Continual, form->tasksSpin(), 300000, end));
+    const auto* result = wb.lane(ui::Workbench::JobKind::Continual)->result<engine::ContinualResult>();
+    ASSERT_NE(result, nullptr);
 
     // The card and the charts, from what the history stored.
     EXPECT_EQ(page.card()->cell(ContinualResultCard::Ewc, ContinualResultCard::AverageAccuracy)->text(),
-              QString("%1 %").arg(end.test_accuracy * 100.0, 0, 'f', 2));
+              QString("%1 %").arg(result->ewc.metrics.average_accuracy * 100.0, 0, 'f', 2));
     EXPECT_TRUE(page.card()->showsFinetune());
     const ContinualCharts* charts = page.charts();
     for (ContinualCharts::Method m : {ContinualCharts::Ewc, ContinualCharts::Finetune}) {
@@ -609,7 +611,7 @@ TEST(ContinualPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
     }
     // The EWC average accuracy is the mean of the last row.
     const ui::AccuracyMatrixMap* ewc = charts->matrix(ContinualCharts::Ewc);
-    EXPECT_NEAR((*ewc->cell(1, 0) + *ewc->cell(1, 1)) / 2, end.test_accuracy, 1e-9);
+    EXPECT_NEAR((*ewc->cell(1, 0) + *ewc->cell(1, 1)) / 2, result->ewc.metrics.average_accuracy, 1e-9);
     EXPECT_EQ(charts->fisher()->params(), QStringList({"fc0.weight", "fc0.bias", "fc1.weight", "fc1.bias"}));
     EXPECT_EQ(charts->fisher()->shownTask(), 1);
     EXPECT_EQ(charts->fisher()->bars()->dataCount(), 4);

@@ -23,12 +23,12 @@
 #include "distill/distillpage.h"
 #include "distill/distillresultcard.h"
 #include "common/errorlabel.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "core/mainwindow.h"
 #include "page_test_support.h"
 #include "common/modelsourcepicker.h"
 #include "sparq/engine/distill.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
@@ -254,7 +254,7 @@ TEST(DistillPage, FormDefaultsAndTheEnginesValidation) {
     form->labelledSpin()->setValue(0);
     EXPECT_FALSE(form->isValid());
     EXPECT_FALSE(form->errorLabel()->isHidden());
-    EXPECT_EQ(form->errorLabel()->text(), "distill: labelled must be >= 1");
+    EXPECT_EQ(form->errorLabel()->text(), "distill: 'labelled' = 0 is out of range [1, 1e+09]");
     EXPECT_EQ(form->errorLabel()->text(), ui::Workbench::validationError(page.spec()));
     EXPECT_FALSE(page.startButton()->isEnabled());
     EXPECT_EQ(page.startButton()->toolTip(), form->errorLabel()->text());
@@ -422,8 +422,8 @@ TEST(DistillPage, DistillViewInTheMainWindow) {
     ui::MainWindow window(&scratch.wb);
     ASSERT_TRUE(sparq::test::showActive(window));
     ui::DistillPage* page = window.distillPage();
-    sparq::test::expectTechniqueView(window, ui::MainWindow::DistillView, page, run, scratch.wb.distillBridge(),
-                                     "seed 1: three-stage student");
+    sparq::test::expectTechniqueView<engine::DistillSpec>(window, ui::MainWindow::DistillView, page, run, scratch.wb,
+                                                          "seed 1: three-stage student");
     EXPECT_TRUE(page->card()->hasResult());
     EXPECT_EQ(page->charts()->stageMarkers().size(), 3u);
     sparq::test::saveScreenshot(window, "SPARQ_DISTILL_SCREENSHOT");
@@ -446,14 +446,16 @@ TEST(DistillPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
     for (int stage = 1; stage <= 3; ++stage) form->stageEpochsSpin(stage)->setValue(1);
     form->baselinesCheck()->setChecked(false);
     ASSERT_TRUE(form->isValid()) << form->error().toStdString();
-    engine::TrainResult end;
+    engine::JobEnd end;
     ASSERT_NO_FATAL_FAILURE(
         sparq::test::runJobFromTheForm(page, wb, ui::Workbench::JobKind::Distill, form->labelledSpin(), 600000, end));
+    const auto* result = wb.lane(ui::Workbench::JobKind::Distill)->result<engine::DistillResult>();
+    ASSERT_NE(result, nullptr);
 
     // The card and the charts, from what the history stored.
     EXPECT_FALSE(page.card()->showsBaselines());
     EXPECT_EQ(page.card()->cell(DistillResultCard::ThreeStage, DistillResultCard::Accuracy)->text(),
-              QString("%1 %").arg(end.test_accuracy * 100.0, 0, 'f', 2));
+              QString("%1 %").arg(result->student_accuracy * 100.0, 0, 'f', 2));
     const DistillCharts* charts = page.charts();
     const auto& markers = charts->stageMarkers();
     ASSERT_EQ(markers.size(), 3u);
@@ -468,7 +470,7 @@ TEST(DistillPage, JobFromTheFormStreamsItsChartsAndFillsTheCard) {
     EXPECT_GT(charts->pointCount("distill/agreement"), 0);
     EXPECT_EQ(keys(charts->graph("distill/student_accuracy")),
               (std::vector<double>{epochSteps, 2 * epochSteps, 3 * epochSteps}));
-    EXPECT_DOUBLE_EQ(lastValue(charts->graph("distill/student_accuracy")), end.test_accuracy);
+    EXPECT_DOUBLE_EQ(lastValue(charts->graph("distill/student_accuracy")), result->student_accuracy);
     EXPECT_EQ(charts->pointCount("logit_only/distill/student_accuracy"), 0);
     EXPECT_EQ(charts->pointCount("alone/distill/student_accuracy"), 0);
     EXPECT_TRUE(page.startButton()->isEnabled());

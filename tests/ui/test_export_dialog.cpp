@@ -36,7 +36,9 @@ using namespace sparq;
 using sparq::test::ScratchWorkbench;
 using Field = ui::ExportResultView::Field;
 
-namespace {
+// A named namespace, not an anonymous one: gtest derives each test from the fixture, and a
+// unity batch would make that a base of internal linkage in a class of external linkage.
+namespace export_dialog_test {
 
 // Verification on the first 500 test images keeps each export to seconds.
 constexpr int kVerifyImages = 500;
@@ -69,7 +71,7 @@ protected:
 
     // A shown dialog on the trained run that has looked up the run's models.
     std::unique_ptr<ui::ExportDialog> openDialog(const std::string& dataDir = sparq::test::fashion_mnist_dir()) {
-        auto dialog = std::make_unique<ui::ExportDialog>(db(), dataDir, run_);
+        auto dialog = std::make_unique<ui::ExportDialog>(&wb(), run_, dataDir);
         dialog->show();
         EXPECT_TRUE(QTest::qWaitFor([&] { return dialog->modelsKnown(); }, 10000));
         return dialog;
@@ -110,7 +112,11 @@ QStringList leftovers(const QString& dir, const QStringList& keep) {
     return out;
 }
 
-}  // namespace
+}  // namespace export_dialog_test
+
+using export_dialog_test::ExportDialogTest;
+using export_dialog_test::kVerifyImages;
+using export_dialog_test::leftovers;
 
 TEST_F(ExportDialogTest, DefaultsComeFromTheRunAndFollowFormatAndPrecision) {
     auto dialog = openDialog();
@@ -126,10 +132,9 @@ TEST_F(ExportDialogTest, DefaultsComeFromTheRunAndFollowFormatAndPrecision) {
     EXPECT_TRUE(dialog->exportButton()->isEnabled());
     EXPECT_FALSE(dialog->validationLabel()->isVisible());
 
-    // The spec the fields describe is the run's, in the history the workbench writes.
+    // The spec the fields describe is the run's (the workbench's history holds it).
     const engine::ExportSpec spec = dialog->spec();
     EXPECT_EQ(spec.run_id, run_.id);
-    EXPECT_EQ(spec.db, db());
     EXPECT_EQ(spec.out, dialog->destinationEdit()->text().toStdString());
 
     // INT8: the run has none, so the note says the export quantizes first; the name follows.

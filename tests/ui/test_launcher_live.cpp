@@ -16,15 +16,16 @@
 
 #include "charts/chartfeed.h"
 #include "common/test_data.h"
+#include "page_test_support.h"
 #include "history/historypage.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "launch/launcherpage.h"
 #include "live/livepage.h"
 #include "core/mainwindow.h"
 #include "charts/metricchartgrid.h"
 #include "history/runchartsdialog.h"
 #include "history/runtablemodel.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "core/workbench.h"
 
 using namespace sparq;
@@ -105,10 +106,9 @@ TEST(LauncherLive, RunsAJobFromTheLauncherAndRecordsIt) {
     EXPECT_EQ(launcher->spec().limit_test, 256);
     ASSERT_TRUE(launcher->startButton()->isEnabled()) << launcher->fieldError("epochs").toStdString();
 
-    QSignalSpy started(wb.bridge(), &ui::JobBridge::started);
-    QSignalSpy finished(wb.bridge(), &ui::JobBridge::finished);
+    QSignalSpy finished(&wb, &ui::Workbench::laneFinished);
     QTest::mouseClick(launcher->startButton(), Qt::LeftButton);
-    EXPECT_TRUE(wb.isRunning());
+    EXPECT_TRUE(wb.isRunning(ui::Workbench::JobKind::Train));
     EXPECT_FALSE(launcher->startButton()->isEnabled());
     EXPECT_TRUE(launcher->stopButton()->isEnabled());
     EXPECT_EQ(window.currentView(), ui::MainWindow::LiveView);
@@ -119,11 +119,14 @@ TEST(LauncherLive, RunsAJobFromTheLauncherAndRecordsIt) {
     // The last samples reach the charts on the next timer tick.
     EXPECT_TRUE(QTest::qWaitFor([&] { return loss->dataCount() > 0; }, 5000));
 
-    ASSERT_EQ(started.count(), 1);
-    const qint64 runId = started.at(0).at(0).toLongLong();
+    ASSERT_EQ(finished.count(), 1);
+    const ui::JobLane* lane = wb.lane(ui::Workbench::JobKind::Train);
+    const qint64 runId = lane->runId();
     EXPECT_GT(runId, 0);
-    const auto result = finished.at(0).at(0).value<engine::TrainResult>();
+    EXPECT_EQ(lane->device(), "cpu");
+    const auto result = sparq::test::laneResult(*lane);
     ASSERT_EQ(result.status, engine::JobStatus::Completed) << result.error;
+    EXPECT_EQ(result.device, "cpu");
     EXPECT_EQ(result.run_id, runId);
     EXPECT_EQ(result.epochs, 1);
     EXPECT_FALSE(wb.isRunning());
@@ -176,16 +179,15 @@ TEST(LauncherLive, StopsARunningJobFromTheKeyboard) {
     ASSERT_TRUE(launcher->setFieldText("limit_train", "1024"));
     ASSERT_TRUE(launcher->setFieldText("limit_test", "256"));
 
-    QSignalSpy progress(wb.bridge(), &ui::JobBridge::progress);
-    QSignalSpy finished(wb.bridge(), &ui::JobBridge::finished);
+    QSignalSpy finished(&wb, &ui::Workbench::laneFinished);
     QTest::keyClick(&window, Qt::Key_Return, Qt::ControlModifier);  // start
     ASSERT_TRUE(wb.isRunning());
-    ASSERT_TRUE(QTest::qWaitFor([&] { return progress.count() > 0; }, 60000));
-    EXPECT_TRUE(window.jobStatusText().contains("epoch")) << window.jobStatusText().toStdString();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.jobStatusText().contains("epoch"); }, 60000))
+        << window.jobStatusText().toStdString();
 
     QTest::keyClick(&window, Qt::Key_Escape);  // stop
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 60000));
-    const auto result = finished.at(0).at(0).value<engine::TrainResult>();
+    const auto result = sparq::test::laneResult(*wb.lane(ui::Workbench::JobKind::Train));
     EXPECT_EQ(result.status, engine::JobStatus::Cancelled);
     EXPECT_LT(result.epochs, 200);
     EXPECT_FALSE(wb.isRunning());

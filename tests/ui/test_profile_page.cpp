@@ -25,7 +25,7 @@
 #include <qcustomplot.h>
 
 #include "common/time_units.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "core/mainwindow.h"
 #include "profile/oprangemodel.h"
 #include "page_test_support.h"
@@ -33,7 +33,7 @@
 #include "profile/profilefeed.h"
 #include "profile/profilepage.h"
 #include "profile/profiletimeline.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/run_store.h"
 #include "core/workbench.h"
 
@@ -46,7 +46,7 @@ namespace {
 
 using sparq::test::kMs;
 constexpr std::int64_t kOrigin = 7'000 * kMs;  // the steady clock of the samples: not 0
-const char* kNoGpuStatus = "profiler: CPU process, cores, memory, ops · GPU none (no CUDA device: CPU collectors only)";
+const char* kNoGpuStatus = "profiler: CPU process, cores, memory, ops · GPU none (the job runs on the CPU: CPU collectors only)";
 
 // Publishes samples of one run at chosen times (ms after kOrigin).
 class TimedPublisher {
@@ -182,7 +182,7 @@ TEST(ProfileTimeline, ReadsStatusLinesAlertMessagesAndStageSeries) {
     const auto none = ui::parseProfilerStatus(kNoGpuStatus);
     EXPECT_EQ(none.cpu, "process, cores, memory, ops");
     EXPECT_TRUE(none.noGpu());
-    EXPECT_TRUE(none.gpu.contains("no CUDA device"));
+    EXPECT_TRUE(none.gpu.contains("the job runs on the CPU"));
 
     const auto both = ui::parseProfilerStatus("profiler: CPU process, cores, memory · GPU CUPTI activity, NVML");
     EXPECT_FALSE(both.noGpu());
@@ -312,12 +312,12 @@ TEST(ProfilePage, LiveRunRangeSelectionAlertsAndTheEmptyGpuState) {
 
     // The job starts, says what the profiler runs, and publishes.
     const profiler::RunId kRun = wb.store().create_run({"live one", "train", "", "{}"});
-    ui::JobBridge* bridge = wb.bridge();
+    const auto bridge = sparq::test::announceLane<engine::TrainSpec>(wb);
     bridge->on_started(kRun, "cpu");
     ASSERT_TRUE(QTest::qWaitFor([&] { return page.showsLive() && page.shownRun() == kRun; }, 5000));
     EXPECT_TRUE(page.statusLine()->text().contains("waiting"));
     bridge->on_log("info", kNoGpuStatus);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return page.statusLine()->text().contains("no CUDA device"); }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return page.statusLine()->text().contains("the job runs on the CPU"); }, 5000));
 
     TimedPublisher pub(wb.bus(), kRun);
     pub.at(0, "cpu/util", 0, 0.9);  // the run's origin
@@ -341,8 +341,8 @@ TEST(ProfilePage, LiveRunRangeSelectionAlertsAndTheEmptyGpuState) {
     // The GPU charts are empty and say why, in the status line's words.
     for (ProfileChart gpu : {ProfileChart::GpuActivity, ProfileChart::GpuNvml}) {
         const QString text = charts->placeholderText(gpu);
-        EXPECT_TRUE(text.contains("No GPU on this machine — CPU collectors only")) << text.toStdString();
-        EXPECT_TRUE(text.contains("no CUDA device: CPU collectors only")) << text.toStdString();
+        EXPECT_TRUE(text.contains("No GPU in this job — CPU collectors only")) << text.toStdString();
+        EXPECT_TRUE(text.contains("the job runs on the CPU: CPU collectors only")) << text.toStdString();
     }
     EXPECT_TRUE(charts->placeholderText(ProfileChart::CpuProcess).isEmpty());
     EXPECT_TRUE(page.kernelsNote()->text().contains("no GPU kernel data"));
@@ -477,8 +477,8 @@ TEST(ProfilePage, PastRunRecordedThroughTheStoreLoadsAndDraws) {
     EXPECT_TRUE(hasMarkerAt(*charts, ProfileChart::Throughput, 1.0, "hint alignment"));
 
     // The status line and the empty GPU charts, from the run's "profiler" event.
-    EXPECT_TRUE(page.statusLine()->text().contains("none (no CUDA device: CPU collectors only)"));
-    EXPECT_TRUE(charts->placeholderText(ProfileChart::GpuActivity).contains("No GPU on this machine"));
+    EXPECT_TRUE(page.statusLine()->text().contains("none (the job runs on the CPU: CPU collectors only)"));
+    EXPECT_TRUE(charts->placeholderText(ProfileChart::GpuActivity).contains("No GPU in this job"));
 
     // Operators from the recorded counters.
     ASSERT_EQ(page.opsModel()->rowCount(), 2);
@@ -589,16 +589,19 @@ TEST(ProfilePage, MainWindowOpensTheViewAndCountsAlerts) {
     r.series = "test/accuracy";
     r.level = "error";
     r.message = "alert: test accuracy decay (test/accuracy = 0.8 at step 99)";
-    // Any kind of job's alerts reach the window (the quantization bridge here).
-    scratch.wb.quantizeBridge()->on_alert(r);
+    // Any kind of job's alerts reach the window (a quantization job's here, then a training job's;
+    // both started before the alerts, as a new job's start clears the count).
+    const auto quantizeLane = sparq::test::announceLane<engine::QuantizeSpec>(scratch.wb);
+    const auto trainLane = sparq::test::announceLane<engine::TrainSpec>(scratch.wb);
+    quantizeLane->on_alert(r);
     ASSERT_TRUE(QTest::qWaitFor([&] { return !window.alertBadge()->isHidden(); }, 5000));
     EXPECT_EQ(window.alertBadge()->text(), "1 alert");
     EXPECT_TRUE(window.statusBar()->currentMessage().contains("test accuracy decay"));
-    scratch.wb.bridge()->on_alert(r);
+    trainLane->on_alert(r);
     ASSERT_TRUE(QTest::qWaitFor([&] { return window.alertBadge()->text() == "2 alerts"; }, 5000));
     r.fired = false;
     r.message = "cleared: test accuracy decay (test/accuracy = 0.9 at step 120)";
-    scratch.wb.bridge()->on_alert(r);
+    trainLane->on_alert(r);
     ASSERT_TRUE(QTest::qWaitFor([&] { return window.statusBar()->currentMessage().contains("cleared"); }, 5000));
     EXPECT_EQ(window.alertBadge()->text(), "2 alerts");  // cleared alerts are not counted
     EXPECT_TRUE(window.alertBadge()->toolTip().contains("cleared"));
@@ -624,8 +627,8 @@ TEST(ProfilePage, RealTrainingJobStreamsCpuAndOperatorSeries) {
     spec.limit_train = 8192;
     spec.limit_test = 512;
     spec.threads = 1;
-    QSignalSpy finished(wb.bridge(), &ui::JobBridge::finished);
-    wb.start(spec);
+    ui::JobLane* lane = wb.start(spec);
+    QSignalSpy finished(lane, &ui::JobLane::finished);
     // While it runs, the view follows it: CPU utilization and operator counters stream in.
     ASSERT_TRUE(QTest::qWaitFor(
         [&] {
@@ -637,7 +640,7 @@ TEST(ProfilePage, RealTrainingJobStreamsCpuAndOperatorSeries) {
     const bool stillRunning = finished.count() == 0;
     EXPECT_TRUE(page.statusLine()->text().contains("process, cores, memory, ops")) << page.statusLine()->text().toStdString();
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 180000));
-    const auto result = finished.at(0).at(0).value<engine::TrainResult>();
+    const auto result = sparq::test::laneResult(*lane);
     ASSERT_EQ(result.status, engine::JobStatus::Completed) << result.error;
     EXPECT_EQ(page.shownRun(), result.run_id);
     EXPECT_TRUE(page.showsLive());

@@ -20,7 +20,7 @@
 #include <qcustomplot.h>
 
 #include "charts/chartfeed.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "core/mainwindow.h"
 #include "page_test_support.h"
 #include "quantize/quantcomparisoncard.h"
@@ -28,7 +28,7 @@
 #include "quantize/quanterrorlivechart.h"
 #include "quantize/quantizepage.h"
 #include "sparq/engine/quantize.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparq/profiler/run_store.h"
 #include "sparq/profiler/sample.h"
@@ -427,8 +427,8 @@ TEST(QuantizePage, QuantizeViewInTheMainWindow) {
     ASSERT_TRUE(QTest::qWaitFor([&] { return page->liveChart()->layerGraph("fc2") != nullptr; }, 5000));
 
     // An engine warning lands in the page's log and the status bar.
-    wb.quantizeBridge()->on_log("warning", "quantization error of fc1 is 0.081 in the final INT8 model, above "
-                                           "the alert threshold 0.05");
+    const auto lane = sparq::test::announceLane<engine::QuantizeSpec>(wb);
+    lane->on_log("warning", "quantization error of fc1 is 0.081 in the final INT8 model, above the alert threshold 0.05");
     ASSERT_TRUE(QTest::qWaitFor([&] { return page->logList()->count() == 1; }, 5000));
     EXPECT_TRUE(window.statusBar()->currentMessage().contains("fc1")) << window.statusBar()->currentMessage().toStdString();
 
@@ -452,19 +452,18 @@ TEST(QuantizePage, QatJobFromTheFormStreamsErrorsAndFillsTheCard) {
     page.modeCombo()->setCurrentIndex(page.modeCombo()->findData("qat"));
     page.thresholdSpin()->setValue(0.001);  // low enough that every layer raises an alert
     QSignalSpy alerts(&page, &ui::QuantizePage::alertRaised);
-    QSignalSpy quantized(wb.quantizeBridge(), &ui::JobBridge::quantized);
-    QSignalSpy finished(wb.quantizeBridge(), &ui::JobBridge::finished);
+    QSignalSpy finished(&wb, &ui::Workbench::laneFinished);
     ASSERT_TRUE(page.startButton()->isEnabled());
     page.startButton()->click();
-    ASSERT_TRUE(wb.isRunning());
-    EXPECT_EQ(wb.currentKind(), ui::Workbench::JobKind::Quantize);
+    ASSERT_TRUE(wb.isRunning(ui::Workbench::JobKind::Quantize));
     EXPECT_TRUE(page.stopButton()->isEnabled());
     EXPECT_FALSE(page.startButton()->isEnabled());
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 300000)) << "the job did not end";
-    const auto end = finished.at(0).at(0).value<engine::TrainResult>();
+    const ui::JobLane* lane = wb.lane(ui::Workbench::JobKind::Quantize);
+    const engine::JobEnd end = lane->end();
     ASSERT_EQ(end.status, engine::JobStatus::Completed) << end.error;
-    ASSERT_EQ(quantized.count(), 1);
-    const auto result = quantized.at(0).at(0).value<engine::QuantizeResult>();
+    ASSERT_NE(lane->result<engine::QuantizeResult>(), nullptr);
+    const engine::QuantizeResult result = *lane->result<engine::QuantizeResult>();
     EXPECT_FALSE(wb.isRunning());
 
     // Live: one line per layer, the QAT measurements and last the final model's error.

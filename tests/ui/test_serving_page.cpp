@@ -31,7 +31,7 @@
 #include <qcustomplot.h>
 
 #include "common/errorlabel.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "common/jobprogressbar.h"
 #include "core/mainwindow.h"
 #include "page_test_support.h"
@@ -137,15 +137,12 @@ void expectFrontierAgrees(const ui::ServingPage& page) {
 // points of `policy` while it still ran. Returns the report (empty when it did not complete).
 engine::ServeBenchReport runFromThePage(ui::ServingPage& page, ui::Workbench& wb, QPushButton* button,
                                         const std::string& policy, bool* sawLive = nullptr) {
-    QSignalSpy served(&wb, &ui::Workbench::served);
-    QSignalSpy finished(wb.serveBridge(), &ui::JobBridge::finished);
+    QSignalSpy finished(&wb, &ui::Workbench::laneFinished);
     EXPECT_TRUE(button->isEnabled()) << button->toolTip().toStdString();
     button->click();
-    EXPECT_TRUE(wb.isRunning());
-    EXPECT_EQ(wb.currentKind(), ui::Workbench::JobKind::Serve);
+    EXPECT_TRUE(wb.isRunning(ui::Workbench::JobKind::Serve));
     EXPECT_TRUE(page.benchRuns());
-    // Stop can end it; the form is locked and nothing else starts meanwhile.
-    EXPECT_TRUE(wb.canStop());
+    // Stop can end it; the form is locked and no other benchmark starts meanwhile.
     EXPECT_TRUE(page.stopButton()->isEnabled());
     EXPECT_FALSE(page.form()->requestsSpin()->isEnabled());
     EXPECT_FALSE(page.runButton()->isEnabled());
@@ -165,14 +162,15 @@ engine::ServeBenchReport runFromThePage(ui::ServingPage& page, ui::Workbench& wb
         ADD_FAILURE() << "the benchmark did not end; its log:\n" << log.join('\n').toStdString();
         return {};
     }
-    const auto end = finished.at(0).at(0).value<engine::TrainResult>();
+    const ui::JobLane* lane = wb.lane(ui::Workbench::JobKind::Serve);
+    const engine::JobEnd end = lane->end();
     EXPECT_EQ(end.status, engine::JobStatus::Completed) << end.error;
     EXPECT_FALSE(wb.isRunning());
-    if (served.count() != 1) {
+    if (!lane->result<engine::ServeBenchReport>()) {
         ADD_FAILURE() << "no report";
         return {};
     }
-    const auto report = served.at(0).at(0).value<engine::ServeBenchReport>();
+    const auto report = *lane->result<engine::ServeBenchReport>();
     EXPECT_EQ(end.run_id, report.run_id);
     return report;
 }
@@ -336,7 +334,7 @@ TEST(ServingForm, FieldsMakeTheSpecAndInvalidSettingsAreNamed) {
     EXPECT_TRUE(form.isValid()) << form.error().toStdString();
     EXPECT_TRUE(form.errorLabel()->isHidden());
     form.preferredSizesEdit()->setText("0, 4");
-    EXPECT_TRUE(form.error().contains("preferred_batch_sizes")) << form.error().toStdString();
+    EXPECT_TRUE(form.error().contains("preferred_batch")) << form.error().toStdString();
     // A list that is not one is the form's own objection.
     form.preferredSizesEdit()->setText("8, x");
     EXPECT_TRUE(form.error().contains("Preferred sizes")) << form.error().toStdString();
@@ -390,7 +388,7 @@ TEST(ServingPage, AnInvalidSettingIsShownAndNothingRuns) {
     EXPECT_EQ(page.results()->rowCount(), 0);
     EXPECT_EQ(page.logList()->count(), 0);
     // The workbench refuses such a spec too.
-    EXPECT_THROW(s.wb.startServe(page.form()->spec()), engine::ConfigError);
+    EXPECT_THROW(s.wb.start(page.form()->spec()), engine::ConfigError);
     EXPECT_FALSE(s.wb.isRunning());
 }
 
@@ -411,9 +409,8 @@ TEST(ServingPage, ARunAddsItsResultAndTheChartsFollowItLive) {
     const engine::ServeResult& r = report.results[0];
     EXPECT_TRUE(sawLive) << "no live point before the end";
     EXPECT_GT(report.run_id, 0);
-    EXPECT_EQ(s.wb.currentServeRun(), report.run_id);
-    // The model cache would sit beside the history had the spec not named a folder.
-    EXPECT_EQ(s.wb.currentServeSpec().db, s.wb.dbPath());
+    EXPECT_EQ(s.wb.runOf(ui::Workbench::JobKind::Serve), report.run_id);
+    EXPECT_EQ(s.wb.specOf<engine::ServeBenchSpec>().cache_dir, spec.cache_dir);
     EXPECT_EQ(r.policy, "kmeans");
     EXPECT_GT(r.throughput_rps, 0.0);
     EXPECT_GE(r.p95_ms, r.p50_ms);
@@ -550,8 +547,7 @@ TEST(ServingPage, StopEndsABenchmarkAndKeepsTheFinishedPolicies) {
     engine::ServeBenchSpec spec = tinySpec(cache.path());
     spec.workload.rate = 8;  // about a second and a half per policy, whatever the machine
     page.form()->setSpec(spec);
-    QSignalSpy served(&s.wb, &ui::Workbench::served);
-    QSignalSpy finished(s.wb.serveBridge(), &ui::JobBridge::finished);
+    QSignalSpy finished(&s.wb, &ui::Workbench::laneFinished);
     page.compareButton()->click();
     ASSERT_TRUE(s.wb.isRunning());
     auto logged = [&](const QString& start) {
@@ -565,10 +561,10 @@ TEST(ServingPage, StopEndsABenchmarkAndKeepsTheFinishedPolicies) {
     page.stopButton()->click();
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 10000)) << "Stop did not end it";
     EXPECT_FALSE(s.wb.isRunning());
-    const auto end = finished.at(0).at(0).value<engine::TrainResult>();
-    EXPECT_EQ(end.status, engine::JobStatus::Cancelled);
-    ASSERT_EQ(served.count(), 1);
-    const auto report = served.at(0).at(0).value<engine::ServeBenchReport>();
+    const ui::JobLane* lane = s.wb.lane(ui::Workbench::JobKind::Serve);
+    EXPECT_EQ(lane->end().status, engine::JobStatus::Cancelled);
+    ASSERT_NE(lane->result<engine::ServeBenchReport>(), nullptr);
+    const auto report = *lane->result<engine::ServeBenchReport>();
     EXPECT_TRUE(report.cancelled);
     ASSERT_GE(report.results.size(), 1u);
     EXPECT_LT(report.results.size(), engine::serving_policies().size());
@@ -594,14 +590,14 @@ TEST(ServingPage, AFailedBenchmarkSaysWhyAndAddsNoRow) {
     engine::ServeBenchSpec spec = tinySpec(cache.path());
     spec.model.text_dir = cache.filePath("no-such-folder").toStdString();  // valid, but nothing to train on
     page.form()->setSpec(spec);
-    QSignalSpy served(&s.wb, &ui::Workbench::served);
-    QSignalSpy finished(s.wb.serveBridge(), &ui::JobBridge::finished);
+    QSignalSpy finished(&s.wb, &ui::Workbench::laneFinished);
     ASSERT_TRUE(page.runBench());
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, kRunTimeoutMs));
-    const auto end = finished.at(0).at(0).value<engine::TrainResult>();
+    const ui::JobLane* lane = s.wb.lane(ui::Workbench::JobKind::Serve);
+    const engine::JobEnd end = lane->end();
     EXPECT_EQ(end.status, engine::JobStatus::Failed);
     EXPECT_TRUE(QString::fromStdString(end.error).contains("no-such-folder")) << end.error;
-    EXPECT_EQ(served.count(), 0);
+    EXPECT_EQ(lane->result<engine::ServeBenchReport>(), nullptr);
     EXPECT_FALSE(s.wb.isRunning());
     EXPECT_EQ(page.results()->rowCount(), 0);
     const QString last = page.logList()->item(page.logList()->count() - 1)->text();

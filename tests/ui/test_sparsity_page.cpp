@@ -23,11 +23,12 @@
 #include "sparsity/activefractiontuner.h"
 #include "sparsity/blockloadheatmap.h"
 #include "common/test_data.h"
-#include "core/jobbridge.h"
+#include "page_test_support.h"
+#include "core/joblane.h"
 #include "charts/latestvaluefeed.h"
 #include "core/mainwindow.h"
 #include "sparq/engine/engine.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/metric_bus.h"
 #include "sparsity/sparsitypage.h"
 #include "core/workbench.h"
@@ -204,10 +205,10 @@ TEST(SparsityPage, TunerShowsUserErrorsInsteadOfCrashing) {
     dense.limit_train = 256;
     dense.limit_test = 128;
     dense.threads = 1;
-    QSignalSpy finished(wb.bridge(), &ui::JobBridge::finished);
-    wb.start(dense);
+    ui::JobLane* lane = wb.start(dense);
+    QSignalSpy finished(lane, &ui::JobLane::finished);
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 120000));
-    const auto result = finished.at(0).at(0).value<engine::TrainResult>();
+    const auto result = sparq::test::laneResult(*lane);
     ASSERT_EQ(result.status, engine::JobStatus::Completed) << result.error;
     tuner->chooser()->setCurrentIndex(0);  // the last run
     tuner->evaluate();
@@ -232,10 +233,10 @@ TEST(SparsityPage, GatedJobFillsTheChartsAndTheTunerEvaluatesIt) {
     ui::SparsityPage* page = window.sparsityPage();
     ASSERT_NE(page, nullptr);
     const engine::TrainSpec spec = gatedSpec();
-    QSignalSpy finished(wb.bridge(), &ui::JobBridge::finished);
-    wb.start(spec);
+    ui::JobLane* lane = wb.start(spec);
+    QSignalSpy finished(lane, &ui::JobLane::finished);
     ASSERT_TRUE(QTest::qWaitFor([&] { return finished.count() > 0; }, 120000)) << "the job did not end";
-    const auto result = finished.at(0).at(0).value<engine::TrainResult>();
+    const auto result = sparq::test::laneResult(*lane);
     ASSERT_EQ(result.status, engine::JobStatus::Completed) << result.error;
     ASSERT_FALSE(result.checkpoint.empty());
 
@@ -276,8 +277,8 @@ TEST(SparsityPage, GatedJobFillsTheChartsAndTheTunerEvaluatesIt) {
 
     // An alert from the engine's thread lands in the list and flashes in the status bar.
     const std::string alert = "gated layer 1: observed active fraction 0.500 left the band 0.250 +- 0.050";
-    std::thread([&] { wb.bridge()->on_log("warning", alert); }).join();
-    wb.bridge()->on_log("info", "not an alert");
+    std::thread([&] { lane->on_log("warning", alert); }).join();
+    lane->on_log("info", "not an alert");
     ASSERT_TRUE(QTest::qWaitFor([&] { return page->alertList()->count() == 1; }, 5000));
     EXPECT_TRUE(page->alertList()->item(0)->text().contains(QString::fromStdString(alert)));
     EXPECT_TRUE(page->alertList()->item(0)->text().contains(QString("run %1").arg(result.run_id)));

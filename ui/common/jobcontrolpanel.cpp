@@ -54,10 +54,9 @@ void JobControlPanel::addButton(QAbstractButton* button) {
     buttons_->insertWidget(buttons_->count() - 1, button);  // before the stretch
 }
 
-void JobControlPanel::setJobState(bool anyRunning, bool ownRunning, bool canStart, const QString& startTip) {
-    start_->setEnabled(!anyRunning && canStart);
-    start_->setToolTip(anyRunning && !ownRunning ? tr("Another job is running; wait for it or stop it first")
-                                                 : startTip);
+void JobControlPanel::setJobState(bool ownRunning, bool canStart, const QString& startTip) {
+    start_->setEnabled(!ownRunning && canStart);
+    start_->setToolTip(ownRunning ? tr("This page's job is running; wait for it or stop it first") : startTip);
     stop_->setEnabled(ownRunning);
 }
 
@@ -65,13 +64,13 @@ void JobControlPanel::reportStarted(qint64 runId, const QString& device) {
     log_->append(tr("run %1 started on %2").arg(runId).arg(device));
 }
 
-void JobControlPanel::reportEnded(const engine::TrainResult& result, const QString& detail) {
-    progress_->showEnded(result.status);
-    if (result.status == engine::JobStatus::Failed) {
-        log_->append(tr("run %1 failed: %2").arg(result.run_id).arg(QString::fromStdString(result.error)), true);
+void JobControlPanel::reportEnded(const engine::JobEnd& end, const QString& detail) {
+    progress_->showEnded(end.status);
+    if (end.status == engine::JobStatus::Failed) {
+        log_->append(tr("run %1 failed: %2").arg(end.run_id).arg(QString::fromStdString(end.error)), true);
         return;
     }
-    QString line = tr("run %1 %2").arg(result.run_id).arg(QString::fromUtf8(engine::to_string(result.status)));
+    QString line = tr("run %1 %2").arg(end.run_id).arg(QString::fromUtf8(engine::to_string(end.status)));
     if (!detail.isEmpty()) line += QStringLiteral(" · ") + detail;
     log_->append(line);
 }

@@ -8,7 +8,7 @@
 #include <QString>
 #include <QWidget>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 class QAbstractButton;
 class QHBoxLayout;
@@ -32,14 +32,14 @@ public:
     bool launch(const std::function<void()>& submit);
     /// Enables the buttons: Start when no job runs and `canStart` (its tooltip `startTip`, or
     /// why another job blocks it), Stop while the page's own job runs.
-    void setJobState(bool anyRunning, bool ownRunning, bool canStart, const QString& startTip);
+    void setJobState(bool ownRunning, bool canStart, const QString& startTip);
     /// Adds a button of the page's own after Stop (the page enables it).
     void addButton(QAbstractButton* button);
     /// Logs the job's start.
     void reportStarted(qint64 runId, const QString& device);
     /// Shows how the job ended in the bar and the log (a failure as a warning); `detail` is
     /// appended to the line of a job that did not fail.
-    void reportEnded(const engine::TrainResult& result, const QString& detail = QString());
+    void reportEnded(const engine::JobEnd& end, const QString& detail = QString());
 
     QPushButton* startButton() const { return start_; }
     QPushButton* stopButton() const { return stop_; }

@@ -17,13 +17,11 @@ void JobProgressBar::showBusy(const QString& text) {
 }
 
 void JobProgressBar::showProgress(const engine::JobProgress& p) {
-    showCount(qint64(p.epoch - 1) * p.batches + p.batch, qint64(p.epochs) * p.batches,
-              tr("epoch %1/%2 · batch %3/%4 · loss %5")
-                  .arg(p.epoch)
-                  .arg(p.epochs)
-                  .arg(p.batch)
-                  .arg(p.batches)
-                  .arg(p.loss, 0, 'f', 4));
+    // The whole job's share done; the stage and, in a training loop, where it stands.
+    QString text = QString::fromStdString(p.stage);
+    if (p.epochs > 0)
+        text += tr(" · epoch %1/%2 · batch %3/%4 · loss %5").arg(p.epoch).arg(p.epochs).arg(p.batch).arg(p.batches).arg(p.loss, 0, 'f', 4);
+    showCount(qint64(p.fraction * 1000.0), 1000, text + QStringLiteral(" · %p%"));
 }
 
 void JobProgressBar::showCount(qint64 done, qint64 total, const QString& text) {

@@ -4,7 +4,7 @@
 #include <QProgressBar>
 #include <QString>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 namespace sparq::ui {
 

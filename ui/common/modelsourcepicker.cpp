@@ -7,7 +7,7 @@
 #include <QGridLayout>
 #include <QRadioButton>
 
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 namespace sparq::ui {
 namespace {

@@ -4,7 +4,10 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
-#include "core/jobbridge.h"
+#include "core/joblane.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 #include "common/jobcontrolpanel.h"
 #include "common/jobform.h"
 #include "common/joblogview.h"
@@ -24,6 +27,7 @@ QSplitter* TechniquePage::assemble(Parts parts) {
     card_ = parts.card;
     startTip_ = parts.startTip;
     endDetail_ = parts.endDetail;
+    accuracyKey_ = parts.accuracyKey;
     charted_ = std::move(parts.charted);
     const QString prefix = QString::fromStdString(parts.kind);
 
@@ -48,12 +52,14 @@ QSplitter* TechniquePage::assemble(Parts parts) {
         updateControls();
         emit runsRefreshed();
     });
-    JobBridge* bridge = workbench_->bridgeOf(kind_);
-    connect(bridge, &JobBridge::started, this, &TechniquePage::onStarted);
-    connect(bridge, &JobBridge::finished, this, &TechniquePage::onFinished);
-    connect(workbench_, &Workbench::runningChanged, this, [this] {
-        updateControls();
-        if (ownJobRuns()) followLive(workbench_->runOf(kind_));
+    workbench_->onLanes(kind_, this, &JobLane::started, [this](qint64 run, const QString& device) { onStarted(run, device); });
+    workbench_->onLanes(kind_, this, &JobLane::finished, [this](const engine::JobEnd& end) { onFinished(end); });
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() != kind_) return;
+        updateControls();  // the charts follow the job once its run is known (started)
+    });
+    connect(workbench_, &Workbench::laneFinished, this, [this](JobLane* lane) {
+        if (lane->kind() == kind_) updateControls();
     });
     updateControls();
     refreshRuns();
@@ -74,22 +80,20 @@ int TechniquePage::runLoads() const { return runs_->loads(); }
 
 void TechniquePage::refreshRuns() { runs_->refresh(); }
 
-bool TechniquePage::ownJobRuns() const { return workbench_->isRunning() && workbench_->currentKind() == kind_; }
+bool TechniquePage::ownJobRuns() const { return workbench_->isRunning(kind_); }
 
 void TechniquePage::updateControls() {
-    const bool running = workbench_->isRunning();
+    const bool running = ownJobRuns();
     form_->setEditable(!running);
-    controls_->setJobState(running, ownJobRuns(), form_->isReady(), form_->isValid() ? startTip_ : form_->error());
+    controls_->setJobState(running, form_->isReady(), form_->isValid() ? startTip_ : form_->error());
 }
 
 void TechniquePage::launch(const std::function<void()>& submit, const QString& what) {
-    if (workbench_->isRunning() || !form_->isReady()) return;
+    if (ownJobRuns() || !form_->isReady()) return;
     if (controls_->launch(submit)) controls_->log()->append(what);
 }
 
-void TechniquePage::stopJob() {
-    if (ownJobRuns()) workbench_->stop();
-}
+void TechniquePage::stopJob() { workbench_->stop(kind_); }
 
 void TechniquePage::onStarted(qint64 runId, const QString& device) {
     followLive(runId);
@@ -98,14 +102,17 @@ void TechniquePage::onStarted(qint64 runId, const QString& device) {
     controls_->reportStarted(runId, device);
 }
 
-void TechniquePage::onFinished(const engine::TrainResult& result) {
+void TechniquePage::onFinished(const engine::JobEnd& end) {
     charts_->drain();
-    controls_->reportEnded(result, endDetail_.arg(RunTableModel::formatAccuracy(result.test_accuracy)));
-    if (result.status == engine::JobStatus::Failed) {
-        card_->clear(tr("Run %1 failed: %2").arg(result.run_id).arg(QString::fromStdString(result.error)));
-        shownRun_ = result.run_id;
+    const QJsonObject summary = QJsonDocument::fromJson(QByteArray::fromStdString(end.summary_json)).object();
+    const QJsonValue accuracy = summary.value(QString::fromStdString(accuracyKey_));
+    controls_->reportEnded(end, accuracy.isDouble() ? endDetail_.arg(RunTableModel::formatAccuracy(accuracy.toDouble()))
+                                                    : QString());
+    if (end.status == engine::JobStatus::Failed) {
+        card_->clear(tr("Run %1 failed: %2").arg(end.run_id).arg(QString::fromStdString(end.error)));
+        shownRun_ = end.run_id;
     }
-    runs_->awaitRun(result.run_id);
+    runs_->awaitRun(end.run_id);
 }
 
 void TechniquePage::showRun(qint64 runId) {

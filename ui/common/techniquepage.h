@@ -15,7 +15,7 @@
 #include "common/jobhistory.h"
 #include "core/jobtracker.h"
 #include "common/pastrunpicker.h"
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 #include "sparq/profiler/run_store.h"
 #include "core/workbench.h"
 
@@ -71,6 +71,7 @@ protected:
         PastRunPicker::Texts runTexts;
         QString startTip;      // the Start button's tooltip while the form is ready
         QString endDetail;     // the log's word on a finished job's accuracy, %1 the accuracy
+        std::string accuracyKey;  // where the summary keeps that accuracy ("student_accuracy")
         /// The series the charts draw (what a past run needs from the history).
         std::function<bool(const std::string&)> charted;
     };
@@ -88,7 +89,7 @@ protected:
     /// True while a job of the page's kind runs.
     bool ownJobRuns() const;
     /// Submits a job through `submit` (see JobControlPanel::launch) and logs `what` once it
-    /// started; nothing while a job runs or the form is not ready.
+    /// started; nothing while the page's job runs or the form is not ready.
     void launch(const std::function<void()>& submit, const QString& what);
 
     // What differs between pages.
@@ -105,7 +106,7 @@ private:
     void showRun(qint64 runId);
     void loadSeries(const JobRun& run);
     void onStarted(qint64 runId, const QString& device);
-    void onFinished(const engine::TrainResult& result);
+    void onFinished(const engine::JobEnd& end);
 
     Workbench* workbench_;
     Workbench::JobKind kind_;
@@ -116,6 +117,7 @@ private:
     ResultCard* card_ = nullptr;
     QString startTip_;
     QString endDetail_;
+    std::string accuracyKey_;
     std::function<bool(const std::string&)> charted_;
     qint64 shownRun_ = 0;
     int seriesLoads_ = 0;

@@ -7,7 +7,7 @@
 #include "continual/continualcharts.h"
 #include "continual/continualform.h"
 #include "continual/continualresultcard.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "common/jobcontrolpanel.h"
 #include "common/joblogview.h"
 #include "common/jobprogressbar.h"
@@ -35,17 +35,20 @@ ContinualPage::ContinualPage(Workbench* workbench, QWidget* parent)
                tr("Past continual-learning runs of the history; the chosen one fills the card and the charts")},
               tr("Start the continual-learning job"),
               tr("EWC average accuracy %1"),
+              "ewc_average_accuracy",
               &ContinualCharts::isCharted});
 
-    JobBridge* bridge = workbench->continualBridge();
-    connect(bridge, &JobBridge::progress, this, &ContinualPage::onProgress);
-    connect(bridge, &JobBridge::log, controls()->log(), &JobLogView::appendEngineLog);
+    using Kind = engine::JobKind;
+    workbench->onLanes(Kind::Continual, this, &JobLane::progress, [this](const engine::JobProgress& p) { onProgress(p); });
+    workbench->onLanes(Kind::Continual, this, &JobLane::log, [this](const QString& level, const QString& message) {
+        controls()->log()->appendEngineLog(level, message);
+    });
 }
 
 engine::ContinualSpec ContinualPage::spec() const { return form_->spec(); }
 
 void ContinualPage::followLive(qint64 runId) {
-    const engine::ContinualSpec& s = workbench()->currentContinualSpec();
+    const engine::ContinualSpec s = workbench()->specOf<engine::ContinualSpec>();
     charts_->followRun(runId, s.tasks, s.baseline != "none");
 }
 
@@ -58,7 +61,7 @@ void ContinualPage::drawRecorded(const JobRun& run, const std::vector<profiler::
 
 void ContinualPage::startJob() {
     const engine::ContinualSpec s = form_->spec();
-    launch([&] { workbench()->startContinual(s); },
+    launch([&] { workbench()->start(s); },
            tr("learning %1 %2 tasks with EWC (lambda %3), baseline %4")
                .arg(s.tasks)
                .arg(QString::fromStdString(s.scenario))
@@ -67,13 +70,12 @@ void ContinualPage::startJob() {
 }
 
 void ContinualPage::onProgress(const engine::JobProgress& p) {
-    // One unit is one epoch of one task of one method; the methods run one after another.
-    const engine::ContinualSpec& s = workbench()->currentContinualSpec();
-    const int perMethod = std::max(1, s.tasks * s.epochs_per_task);
-    const int done = std::max(1, p.epoch);
-    const int method = std::min(2, (done - 1) / perMethod);
-    const int task = ((done - 1) % perMethod) / std::max(1, s.epochs_per_task) + 1;
-    controls()->progress()->showCount(p.epoch, p.epochs,
+    // The engine counts one method's epochs (one epoch of one task each); the methods run one
+    // after another, and the stage names the one running.
+    const engine::ContinualSpec s = workbench()->specOf<engine::ContinualSpec>();
+    const int method = p.stage == "finetune" ? 1 : p.stage == "joint" ? 2 : 0;
+    const int task = (std::max(1, p.epoch) - 1) / std::max(1, s.epochs_per_task) + 1;
+    controls()->progress()->showCount(qint64(p.fraction * 1000.0), 1000,
                                       tr("%1 · task %2/%3 · loss %4")
                                           .arg(tr(kMethodLabels[method]))
                                           .arg(task)

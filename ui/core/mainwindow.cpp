@@ -23,7 +23,7 @@
 #include "continual/continualpage.h"
 #include "distill/distillpage.h"
 #include "history/historypage.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "launch/launcherpage.h"
 #include "live/livepage.h"
 #include "profile/profilepage.h"
@@ -106,9 +106,9 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
 
     jobLabel_ = new QLabel(this);
     jobLabel_->setObjectName(QStringLiteral("jobStatus"));
-    deviceLabel_ = new QLabel(tr("Device: %1").arg(workbench_->deviceName()), this);
+    deviceLabel_ = new QLabel(tr("Device: %1").arg(workbench_->defaultDevice()), this);
     deviceLabel_->setObjectName(QStringLiteral("deviceStatus"));
-    deviceLabel_->setToolTip(tr("Where jobs run"));
+    deviceLabel_->setToolTip(tr("Where the running job runs; idle: where a job asking for \"auto\" would run"));
     jobLabel_->setContentsMargins(6, 0, 6, 0);
     deviceLabel_->setContentsMargins(6, 0, 6, 0);
     auto* separator = new QFrame(this);
@@ -129,29 +129,8 @@ MainWindow::MainWindow(Workbench* workbench, QWidget* parent)
 
     createActions();
 
-    JobBridge* bridge = workbench_->bridge();
-    connect(bridge, &JobBridge::started, this, &MainWindow::onStarted);
-    connect(bridge, &JobBridge::progress, this, &MainWindow::onProgress);
-    connect(bridge, &JobBridge::finished, this, &MainWindow::onFinished);
-    const std::pair<JobBridge*, QString> techniques[] = {{workbench_->quantizeBridge(), tr("INT8")},
-                                                         {workbench_->distillBridge(), tr("student")},
-                                                         {workbench_->continualBridge(), tr("EWC")}};
-    for (const auto& [techniqueBridge, accuracyName] : techniques) {
-        connect(techniqueBridge, &JobBridge::started, this, &MainWindow::onStarted);
-        connect(techniqueBridge, &JobBridge::progress, this, &MainWindow::onTechniqueProgress);
-        connect(techniqueBridge, &JobBridge::finished, this,
-                [this, name = accuracyName](const engine::TrainResult& r) { onTechniqueFinished(r, name); });
-    }
-    for (auto kind : {Workbench::JobKind::Train, Workbench::JobKind::Quantize, Workbench::JobKind::Distill,
-                      Workbench::JobKind::Continual})
-        connect(workbench_->bridgeOf(kind), &JobBridge::alert, this, &MainWindow::onAlert);
-    JobBridge* serveBridge = workbench_->serveBridge();
-    // The benchmark's log lines are its progress (model training, then each policy's figures).
-    connect(serveBridge, &JobBridge::log, this, [this](const QString&, const QString& message) {
-        if (workbench_->isRunning() && workbench_->currentKind() == Workbench::JobKind::Serve)
-            jobLabel_->setText(tr("%1 · %2").arg(workbench_->currentJobName(), message));
-    });
-    connect(serveBridge, &JobBridge::finished, this, &MainWindow::onServeFinished);
+    connect(workbench_, &Workbench::laneStarted, this, &MainWindow::onLaneStarted);
+    connect(workbench_, &Workbench::laneFinished, this, &MainWindow::onLaneFinished);
     connect(workbench_, &Workbench::runningChanged, this, &MainWindow::onRunningChanged);
     connect(launcher_, &LauncherPage::jobStarted, this, [this] { showView(LiveView); });
     connect(sparsity_, &SparsityPage::alertRaised, this, [this](const QString& message) {
@@ -198,8 +177,7 @@ void MainWindow::createActions() {
     });
     startAction_->setShortcuts({QKeySequence(QStringLiteral("Ctrl+Return")),
                                 QKeySequence(QStringLiteral("Ctrl+Enter"))});
-    stopAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), launcher_,
-                                 &LauncherPage::stopJob);
+    stopAction_ = job->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("S&top"), this, &MainWindow::stopJob);
     stopAction_->setShortcuts({QKeySequence(QStringLiteral("Ctrl+.")), QKeySequence(Qt::Key_Escape)});
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -225,14 +203,91 @@ void MainWindow::showView(int view) {
 }
 
 void MainWindow::onRunningChanged(bool running) {
-    stopAction_->setEnabled(workbench_->canStop());
-    startAction_->setEnabled(!running);
-    if (!running) return;
-    jobLabel_->setText(tr("Starting %1…").arg(workbench_->currentJobName()));
-    // A new job: its own alerts from now on.
-    firedAlerts_ = 0;
-    alertLines_.clear();
-    alertBadge_->setVisible(false);
+    stopAction_->setEnabled(running);
+    if (!running) deviceLabel_->setText(tr("Device: %1").arg(workbench_->defaultDevice()));
+}
+
+void MainWindow::stopJob() {
+    // The view's own job first: Stop on the Quantize view stops the quantization.
+    const std::pair<View, engine::JobKind> own[] = {
+        {LaunchView, engine::JobKind::Train},      {LiveView, engine::JobKind::Train},
+        {SparsityView, engine::JobKind::Train},    {QuantizeView, engine::JobKind::Quantize},
+        {DistillView, engine::JobKind::Distill},   {ContinualView, engine::JobKind::Continual},
+        {ServingView, engine::JobKind::Serve}};
+    for (const auto& [view, kind] : own)
+        if (currentView() == view && workbench_->isRunning(kind)) return workbench_->stop(kind);
+    const auto lanes = workbench_->runningLanes();
+    if (!lanes.empty()) lanes.back()->stop();
+}
+
+void MainWindow::onLaneStarted(JobLane* lane) {
+    showLaneStatus(lane, tr("starting…"));
+    if (lane->kind() != engine::JobKind::Export && lane->kind() != engine::JobKind::Sweep) {
+        // A new job: its own alerts from now on.
+        firedAlerts_ = 0;
+        alertLines_.clear();
+        alertBadge_->setVisible(false);
+    }
+    connect(lane, &JobLane::started, this, [this, lane](qint64, const QString& device) {
+        showLaneStatus(lane, tr("starting on %1").arg(device));
+    });
+    connect(lane, &JobLane::progress, this, [this, lane](const engine::JobProgress& p) {
+        QString detail = p.stage.empty() ? QString() : QString::fromStdString(p.stage);
+        if (p.epochs > 0) {
+            detail += tr(" · epoch %1/%2").arg(p.epoch).arg(p.epochs);
+            if (p.samples_per_s > 0) detail += tr(" · %1 samples/s").arg(QLocale().toString(p.samples_per_s, 'f', 0));
+        }
+        detail += tr(" · %1%").arg(int(p.fraction * 100));
+        showLaneStatus(lane, detail);
+    });
+    connect(lane, &JobLane::alert, this, &MainWindow::onAlert);
+}
+
+void MainWindow::showLaneStatus(JobLane* lane, const QString& detail) {
+    const auto running = workbench_->runningLanes();
+    QString text = lane->runId() > 0 ? tr("Run %1 · %2").arg(lane->runId()).arg(lane->name()) : lane->name();
+    if (!detail.isEmpty()) text += QStringLiteral(" · ") + detail;
+    if (running.size() > 1) text = tr("%1 jobs · %2").arg(running.size()).arg(text);
+    jobLabel_->setText(text);
+    if (!lane->device().isEmpty()) deviceLabel_->setText(tr("Device: %1").arg(lane->device()));
+}
+
+void MainWindow::onLaneFinished(JobLane* lane) {
+    const engine::JobEnd& end = lane->end();
+    const qint64 run = end.run_id;
+    const QString name = lane->name();
+    if (workbench_->isRunning())
+        showLaneStatus(workbench_->runningLanes().back(), QString());
+    else
+        jobLabel_->setText(run > 0 ? tr("Idle · run %1 %2").arg(run).arg(QString::fromUtf8(engine::to_string(end.status)))
+                                   : tr("Idle · %1 %2").arg(name, QString::fromUtf8(engine::to_string(end.status))));
+    if (end.status == engine::JobStatus::Failed) {
+        statusBar()->showMessage(run > 0 ? tr("Run %1 failed").arg(run) : tr("%1 failed").arg(name));
+        showJobFailed(run, QString::fromStdString(end.error));
+        return;
+    }
+    if (end.status != engine::JobStatus::Completed) {
+        statusBar()->showMessage(run > 0 ? tr("Run %1 %2").arg(run).arg(QString::fromUtf8(engine::to_string(end.status)))
+                                         : tr("%1 %2").arg(name, QString::fromUtf8(engine::to_string(end.status))));
+        return;
+    }
+    // What each kind's headline figure is.
+    QString figure;
+    if (const auto* r = lane->result<engine::TrainResult>())
+        figure = tr("test accuracy %1 after %2 epoch(s)").arg(RunTableModel::formatAccuracy(r->test_accuracy)).arg(r->epochs);
+    else if (const auto* q = lane->result<engine::QuantizeResult>())
+        figure = tr("INT8 test accuracy %1").arg(RunTableModel::formatAccuracy(q->int8_accuracy));
+    else if (const auto* d = lane->result<engine::DistillResult>())
+        figure = tr("student test accuracy %1").arg(RunTableModel::formatAccuracy(d->student_accuracy));
+    else if (const auto* c = lane->result<engine::ContinualResult>())
+        figure = tr("EWC test accuracy %1").arg(RunTableModel::formatAccuracy(c->ewc.metrics.average_accuracy));
+    else if (lane->kind() == engine::JobKind::Serve)
+        figure = tr("%1; its results are in the Serving view").arg(name);
+    else
+        figure = name;
+    statusBar()->showMessage(run > 0 && lane->kind() != engine::JobKind::Export
+                                 ? tr("Run %1 completed: %2, %3").arg(run).arg(figure, RunTableModel::formatDuration(end.wall_s))
+                                 : tr("%1 completed, %2").arg(figure, RunTableModel::formatDuration(end.wall_s)));
 }
 
 void MainWindow::onAlert(const engine::AlertReport& report) {
@@ -257,50 +312,8 @@ void MainWindow::onAlert(const engine::AlertReport& report) {
                              15000);
 }
 
-void MainWindow::onStarted(qint64 runId, const QString& device) {
-    jobLabel_->setText(tr("Run %1 · %2 · starting on %3").arg(runId).arg(workbench_->currentJobName(), device));
-}
-
-void MainWindow::onTechniqueProgress(const engine::JobProgress& p) {
-    QString text =
-        tr("Run %1 · %2 · epoch %3/%4").arg(p.run_id).arg(workbench_->currentJobName()).arg(p.epoch).arg(p.epochs);
-    // A continual job counts epochs of all its tasks and methods, without batches.
-    if (p.batches > 0) text += tr(" · batch %1/%2").arg(p.batch).arg(p.batches);
-    jobLabel_->setText(text);
-}
-
-void MainWindow::onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName) {
-    const QString status = QString::fromUtf8(engine::to_string(r.status));
-    jobLabel_->setText(tr("Idle · run %1 %2").arg(r.run_id).arg(status));
-    if (r.status == engine::JobStatus::Failed) {
-        statusBar()->showMessage(tr("Run %1 failed").arg(r.run_id));
-        showJobFailed(r.run_id, QString::fromStdString(r.error));
-    } else if (r.status == engine::JobStatus::Completed) {
-        statusBar()->showMessage(tr("Run %1 completed: %2 test accuracy %3, %4")
-                                     .arg(r.run_id)
-                                     .arg(accuracyName, RunTableModel::formatAccuracy(r.test_accuracy),
-                                          RunTableModel::formatDuration(r.wall_s)));
-    } else {
-        statusBar()->showMessage(tr("Run %1 %2").arg(r.run_id).arg(status));
-    }
-}
-
-void MainWindow::onServeFinished(const engine::TrainResult& r) {
-    if (r.status == engine::JobStatus::Failed) {
-        jobLabel_->setText(tr("Idle · serving benchmark failed"));
-        statusBar()->showMessage(tr("The serving benchmark failed"));
-        showJobFailed(r.run_id, QString::fromStdString(r.error));
-        return;
-    }
-    jobLabel_->setText(tr("Idle · run %1 completed").arg(r.run_id));
-    statusBar()->showMessage(tr("Run %1 completed: %2; its results are in the Serving view")
-                                 .arg(r.run_id)
-                                 .arg(workbench_->currentJobName()));
-}
-
 void MainWindow::showJobFailed(qint64 runId, const QString& error) {
     // Not modal: a job ending must never hold up the event loop.
-    // A serving benchmark that failed before it was recorded has no run id.
     auto* box = new QMessageBox(QMessageBox::Critical, tr("Sparq — job failed"),
                                 runId > 0 ? tr("Run %1 failed.").arg(runId) : tr("The job failed."), QMessageBox::Ok,
                                 this);
@@ -310,58 +323,15 @@ void MainWindow::showJobFailed(qint64 runId, const QString& error) {
     box->show();
 }
 
-void MainWindow::onProgress(const engine::JobProgress& p) {
-    const auto& spec = workbench_->currentSpec();
-    jobLabel_->setText(tr("Run %1 · %2 · epoch %3/%4 · %5 samples/s")
-                           .arg(p.run_id)
-                           .arg(QString::fromStdString(spec.preset.empty() ? spec.name : spec.preset))
-                           .arg(p.epoch)
-                           .arg(p.epochs)
-                           .arg(QLocale().toString(p.samples_per_s, 'f', 0)));
-}
-
-void MainWindow::onFinished(const engine::TrainResult& r) {
-    const QString status = QString::fromUtf8(engine::to_string(r.status));
-    switch (r.status) {
-    case engine::JobStatus::Completed:
-        jobLabel_->setText(tr("Idle · run %1 completed").arg(r.run_id));
-        statusBar()->showMessage(tr("Run %1 completed: test accuracy %2 after %3 epoch(s), %4")
-                                     .arg(r.run_id)
-                                     .arg(RunTableModel::formatAccuracy(r.test_accuracy))
-                                     .arg(r.epochs)
-                                     .arg(RunTableModel::formatDuration(r.wall_s)));
-        break;
-    case engine::JobStatus::Failed: {
-        jobLabel_->setText(tr("Idle · run %1 failed").arg(r.run_id));
-        statusBar()->showMessage(tr("Run %1 failed").arg(r.run_id));
-        showJobFailed(r.run_id, QString::fromStdString(r.error));
-        break;
-    }
-    default:
-        jobLabel_->setText(tr("Idle · run %1 %2").arg(r.run_id).arg(status));
-        statusBar()->showMessage(tr("Run %1 %2 after %3 epoch(s); test accuracy %4")
-                                     .arg(r.run_id)
-                                     .arg(status)
-                                     .arg(r.epochs)
-                                     .arg(RunTableModel::formatAccuracy(r.test_accuracy)));
-        break;
-    }
-}
-
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (workbench_->isRunning()) {
-        // A serving benchmark cannot be stopped: the workbench waits for it on the way out.
-        const QString question = workbench_->canStop()
-                                     ? tr("A job is running. Stop it and quit?")
-                                     : tr("A serving benchmark is running and cannot be stopped. Quit anyway? The "
-                                          "window closes now and Sparq exits once the benchmark has ended.");
-        const auto answer = QMessageBox::question(this, tr("Sparq"), question, QMessageBox::Yes | QMessageBox::No,
-                                                  QMessageBox::No);
+        const auto answer = QMessageBox::question(this, tr("Sparq"), tr("A job is running. Stop it and quit?"),
+                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;
         }
-        workbench_->stop();
+        workbench_->stopAll();
     }
     if (persistSettings()) {
         QSettings settings;

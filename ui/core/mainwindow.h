@@ -5,7 +5,7 @@
 #include <QMainWindow>
 #include <QStringList>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 class QAction;
 class QLabel;
@@ -18,6 +18,7 @@ namespace sparq::ui {
 class ContinualPage;
 class DistillPage;
 class HistoryPage;
+class JobLane;
 class LauncherPage;
 class LivePage;
 class ProfilePage;
@@ -68,18 +69,16 @@ protected:
 
 private:
     void createActions();
-    void onStarted(qint64 runId, const QString& device);
-    void onProgress(const engine::JobProgress& p);
-    void onFinished(const engine::TrainResult& r);
-    /// Progress and end of a quantization, distillation or continual job; `accuracyName` says
-    /// whose test accuracy the result carries ("INT8", "student", "EWC").
-    void onTechniqueProgress(const engine::JobProgress& p);
-    void onTechniqueFinished(const engine::TrainResult& r, const QString& accuracyName);
+    /// A job was submitted: its reports drive the status bar from now on.
+    void onLaneStarted(JobLane* lane);
+    void onLaneFinished(JobLane* lane);
     void onRunningChanged(bool running);
-    /// End of a serving benchmark.
-    void onServeFinished(const engine::TrainResult& r);
+    /// The status bar's job indicator and device from the running lanes (the newest in detail).
+    void showLaneStatus(JobLane* lane, const QString& detail);
     void showJobFailed(qint64 runId, const QString& error);
     void onAlert(const engine::AlertReport& report);
+    /// Stops the job of the view on show, or else the newest running job.
+    void stopJob();
 
     Workbench* workbench_;
     QListWidget* nav_ = nullptr;

@@ -14,7 +14,7 @@
 #include "common/errorlabel.h"
 #include "common/formfields.h"
 #include "common/modelsourcepicker.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "core/workbench.h"
 
 namespace sparq::ui {

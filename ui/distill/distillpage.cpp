@@ -6,7 +6,7 @@
 #include "distill/distillcharts.h"
 #include "distill/distillform.h"
 #include "distill/distillresultcard.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "common/jobcontrolpanel.h"
 #include "common/joblogview.h"
 #include "common/jobprogressbar.h"
@@ -30,18 +30,21 @@ DistillPage::DistillPage(Workbench* workbench, QWidget* parent)
                tr("Past distillation runs of the history; the chosen one fills the card and the charts")},
               tr("Start the distillation job"),
               tr("student test accuracy %1"),
+              "student_accuracy",
               [](const std::string& name) {
                   const auto& watched = DistillCharts::watchedSeries();
                   return std::find(watched.begin(), watched.end(), name) != watched.end();
               }});
 
     connect(charts_, &DistillCharts::stageStarted, this, &DistillPage::onStageStarted);
-    JobBridge* bridge = workbench->distillBridge();
-    connect(bridge, &JobBridge::progress, controls()->progress(), &JobProgressBar::showProgress);
-    connect(bridge, &JobBridge::epoch, this, &DistillPage::onEpoch);
-    connect(bridge, &JobBridge::log, this, &DistillPage::onLog);
+    using Kind = engine::JobKind;
+    workbench->onLanes(Kind::Distill, this, &JobLane::progress,
+                       [this](const engine::JobProgress& p) { controls()->progress()->showProgress(p); });
+    workbench->onLanes(Kind::Distill, this, &JobLane::epoch, [this](const engine::EpochReport& r) { onEpoch(r); });
+    workbench->onLanes(Kind::Distill, this, &JobLane::log,
+                       [this](const QString& level, const QString& message) { onLog(level, message); });
     // A trained run's checkpoint becomes a teacher as soon as the run ends.
-    connect(workbench->bridge(), &JobBridge::finished, this, &DistillPage::refreshRuns);
+    workbench->onLanes(Kind::Train, this, &JobLane::finished, [this] { refreshRuns(); });
 }
 
 engine::DistillSpec DistillPage::spec() const { return form_->spec(); }
@@ -56,7 +59,7 @@ void DistillPage::historyLoaded() { form_->setTrainedRuns(runs()->trainedRuns())
 
 void DistillPage::startJob() {
     const engine::DistillSpec d = form_->spec();
-    launch([&] { workbench()->startDistill(d); },
+    launch([&] { workbench()->start(d); },
            tr("distilling %1 into %2 (%3 labelled, %4 seed(s))")
                .arg(d.teacher_checkpoint.empty() ? tr("preset %1").arg(QString::fromStdString(d.teacher_preset))
                                                  : QString::fromStdString(d.teacher_checkpoint),
@@ -72,14 +75,11 @@ void DistillPage::onEpoch(const engine::EpochReport& r) {
 
 void DistillPage::onLog(const QString& level, const QString& message) {
     controls()->log()->appendEngineLog(level, message);
-    // The students report no progress of their own: the engine's last word says what runs.
-    if (level == QLatin1String("info") && ownJobRuns()) controls()->progress()->showBusy(message);
 }
 
 void DistillPage::onStageStarted(int stage, double step) {
     if (!ownJobRuns()) return;
     controls()->log()->append(tr("stage %1 from step %2").arg(stage).arg(qint64(step)));
-    controls()->progress()->showBusy(tr("three-stage student · stage %1").arg(stage));
 }
 
 }  // namespace sparq::ui

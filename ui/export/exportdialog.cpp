@@ -24,6 +24,8 @@
 #include <QVBoxLayout>
 
 #include "common/errorlabel.h"
+#include "core/joblane.h"
+#include "core/workbench.h"
 #include "export/exportablemodels.h"
 #include "export/exportresultview.h"
 #include "common/jobhistory.h"
@@ -36,20 +38,18 @@
 namespace sparq::ui {
 namespace {
 
-// engine::TritonSettings' documented defaults for the values it leaves unset (export.h).
-constexpr const char* kDefaultPreferredText = "16, 64";
-constexpr int kDefaultQueueDelayUs = 500;
+// The engine's defaults for the Triton values an export leaves unset, as the form shows them.
+QString defaultPreferredText() {
+    QStringList sizes;
+    for (const int b : engine::triton_default_preferred_batch_sizes()) sizes << QString::number(b);
+    return sizes.join(QStringLiteral(", "));
+}
 
 const QString kTriton = QStringLiteral("triton");
 
-// sparq_<arch>_<precision>_run<id>: the engine's name for a Triton model folder, and the stem
-// of the default file names.
+// The engine's name for a Triton model folder, and the stem of the default file names.
 QString exportStem(const profiler::RunRecord& run, const QString& precision) {
-    QString arch = architectureOf(run);
-    if (arch.isEmpty()) arch = QStringLiteral("model");
-    for (QChar& c : arch)
-        if (!c.isLetterOrNumber()) c = QLatin1Char('_');
-    return QStringLiteral("sparq_%1_%2_run%3").arg(arch, precision).arg(run.id);
+    return QString::fromStdString(engine::export_stem(architectureOf(run).toStdString(), precision.toStdString(), run.id));
 }
 
 QString suffixOf(const QString& format) {
@@ -86,8 +86,9 @@ QString ExportDialog::defaultName(const profiler::RunRecord& run, const QString&
     return exportStem(run, precision) + QLatin1Char('.') + suffixOf(format);
 }
 
-ExportDialog::ExportDialog(std::string dbPath, std::string dataDir, profiler::RunRecord run, QWidget* parent)
-    : QDialog(parent), dbPath_(std::move(dbPath)), dataDir_(std::move(dataDir)), run_(std::move(run)) {
+ExportDialog::ExportDialog(Workbench* workbench, profiler::RunRecord run, std::string dataDir, QWidget* parent)
+    : QDialog(parent), workbench_(workbench), dbPath_(workbench->dbPath()),
+      dataDir_(dataDir.empty() ? workbench->dataDir() : std::move(dataDir)), run_(std::move(run)) {
     setWindowTitle(tr("Export run %1 — %2").arg(run_.id).arg(QString::fromStdString(run_.name)));
     const QFileInfo db(QString::fromStdString(dbPath_));
     defaultFolder_ = QFileInfo(db.absolutePath()).isWritable() ? db.absolutePath() : QDir::homePath();
@@ -185,13 +186,13 @@ void ExportDialog::buildForm() {
     preferred_->setObjectName(QStringLiteral("exportPreferred"));
     preferred_->setToolTip(tr("Batch sizes Triton's dynamic batcher aims for, separated by commas; empty: those of the "
                               "run's serving benchmark, else %1.")
-                               .arg(QLatin1String(kDefaultPreferredText)));
+                               .arg(defaultPreferredText()));
     tform->addRow(tr("P&referred batch sizes:"), preferred_);
     queueDelay_ = new QLineEdit(triton_);
     queueDelay_->setObjectName(QStringLiteral("exportQueueDelay"));
     queueDelay_->setToolTip(tr("How long a request may wait for a fuller batch, in microseconds; empty: the run's "
                                "serving benchmark's, else %1 µs.")
-                                .arg(kDefaultQueueDelayUs));
+                                .arg(engine::triton_default_max_queue_delay_us()));
     tform->addRow(tr("Max &queue delay (µs):"), queueDelay_);
     instances_ = new QSpinBox(triton_);
     instances_->setObjectName(QStringLiteral("exportInstances"));
@@ -212,11 +213,11 @@ void ExportDialog::buildForm() {
     for (const QJsonValue& v : serving.value(QLatin1String("preferred_batch_sizes")).toArray())
         sizes << QString::number(v.toInt());
     preferred_->setPlaceholderText(sizes.isEmpty()
-                                       ? tr("%1 (default)").arg(QLatin1String(kDefaultPreferredText))
+                                       ? tr("%1 (default)").arg(defaultPreferredText())
                                        : tr("%1 (the run's serving benchmark)").arg(sizes.join(QStringLiteral(", "))));
     const QJsonValue delay = serving.value(QLatin1String("max_queue_delay_us"));
     queueDelay_->setPlaceholderText(delay.isDouble() ? tr("%1 (the run's serving benchmark)").arg(delay.toInt())
-                                                     : tr("%1 (default)").arg(kDefaultQueueDelayUs));
+                                                     : tr("%1 (default)").arg(engine::triton_default_max_queue_delay_us()));
 
     validation_ = new ErrorLabel(this);
     validation_->setObjectName(QStringLiteral("exportValidation"));
@@ -356,7 +357,6 @@ void ExportDialog::updateDestinationHint() {
 engine::ExportSpec ExportDialog::spec() const {
     engine::ExportSpec s;
     s.run_id = run_.id;
-    s.db = dbPath_;
     s.data_dir = dataDir_;
     s.format = format().toStdString();
     s.precision = precision().toStdString();
@@ -453,46 +453,27 @@ bool ExportDialog::startExport() {
                      .arg(run_.id)
                      .arg(describeFormat(format()), precision_->currentText(), QString::fromStdString(s.out),
                           s.limit_test > 0 ? tr("the first %1 test images").arg(s.limit_test) : tr("the whole test set")));
-    tracker_.startJob(
-        [this, s](const JobTracker::Poster& post) {
-            // `this` is used only in calls posted back, which run only while the dialog exists.
-            return runExport(s, [this, &post](const std::string& message) {
-                post([this, line = QString::fromStdString(message)] { log_->append(line); });
-            });
-        },
-        [this](Outcome outcome) { finish(std::move(outcome)); });
+    try {
+        job_ = workbench_->start(s);
+    } catch (const std::exception& e) {
+        validation_->showMessage(QString::fromUtf8(e.what()));
+        return false;
+    }
+    connect(job_, &JobLane::log, this, [this](const QString&, const QString& message) { log_->append(message); });
+    connect(job_, &JobLane::finished, this, &ExportDialog::finish);
     setBusy(true);
     growToFit();
     return true;
 }
 
-ExportDialog::Outcome ExportDialog::runExport(const engine::ExportSpec& spec,
-                                              const std::function<void(const std::string&)>& onMessage) {
-    Outcome out;
-    try {
-        // The export registers what it wrote with the run. It does so through a writer of its
-        // own on the history, as `sparq-cli export` does, not through the workbench's: that one
-        // may be closed (the window) or replaced (a new history) while the export runs, and
-        // SQLite serialises the two writers' short transactions (WAL, busy timeout).
-        profiler::StoreOptions options;
-        options.path = spec.db;
-        std::unique_ptr<profiler::RunStore> store = profiler::RunStore::open(options);
-        out.result = engine::export_model(spec, store.get(), onMessage);
-        store.reset();  // commits the artifact and the event before the result is shown
-    } catch (const engine::VerificationError& e) {
-        out.error = QString::fromUtf8(e.what());
-        out.verification = true;
-    } catch (const std::exception& e) {
-        out.error = QString::fromUtf8(e.what());
-    }
-    return out;
-}
+bool ExportDialog::isExporting() const { return job_ && job_->isRunning(); }
 
-void ExportDialog::finish(Outcome outcome) {
+void ExportDialog::finish(const engine::JobEnd& end) {
     const double seconds = double(elapsed_.elapsed()) / 1000.0;
     setBusy(false);
-    if (outcome.error.isEmpty()) {
-        result_ = std::move(outcome.result);
+    const engine::ExportResult* result = job_ ? job_->result<engine::ExportResult>() : nullptr;
+    if (end.status == engine::JobStatus::Completed && result) {
+        result_ = *result;
         hasResult_ = true;
         const QString path = QString::fromStdString(result_.path);
         resultView_->showResult(result_);
@@ -502,13 +483,16 @@ void ExportDialog::finish(Outcome outcome) {
         growToFit();
         emit exportFinished(run_.id, path, {});
     } else {
-        resultView_->showFailure(outcome.error, outcome.verification);
+        const bool verification = end.error_kind == engine::JobError::Verification;
+        const QString error = end.status == engine::JobStatus::Cancelled ? tr("The export was stopped; nothing was written.")
+                                                                         : QString::fromStdString(end.error);
+        resultView_->showFailure(error, verification);
         progress_->showCount(0, 1, tr("failed after %1 s").arg(seconds, 0, 'f', 1));
-        log_->append(outcome.verification ? tr("The export failed verification (the reason is below)")
-                                          : tr("The export failed (the reason is below)"),
+        log_->append(verification ? tr("The export failed verification (the reason is below)")
+                                  : tr("The export failed (the reason is below)"),
                      true);
         growToFit();
-        emit exportFinished(run_.id, {}, outcome.error);
+        emit exportFinished(run_.id, {}, error);
     }
 }
 

@@ -1,12 +1,11 @@
 #pragma once
-// ExportDialog: exports one recorded run's model for deployment (engine::export_model) — an
-// ONNX file, a Sparq bundle or a Triton model repository, FP32 or INT8 — and shows how the
-// reloaded export compared with the engine. Its defaults come from the run (architecture,
-// precision, a file name next to the history), the Triton batching fields from
-// engine::TritonSettings. Settings are checked as they change (engine::validate) and an
-// objection is shown under the form; the export runs on a worker through JobTracker, its
-// messages streaming into a log. Closing the dialog while it runs only hides it: the export
-// ends on its own and exportFinished() still says how.
+// ExportDialog: exports one recorded run's model for deployment (an export job of the
+// workbench) — an ONNX file, a Sparq bundle or a Triton model repository, FP32 or INT8 — and
+// shows how the reloaded export compared with the engine. Its defaults come from the run
+// (architecture, precision, a file name next to the history) and the engine (names, Triton's
+// defaults). Settings are checked as they change (engine::validate) and an objection is shown
+// under the form; the job's messages stream into a log. Closing the dialog while it runs only
+// hides it: the export ends on its own and exportFinished() still says how.
 #include <functional>
 #include <string>
 
@@ -14,8 +13,11 @@
 #include <QElapsedTimer>
 #include <QString>
 
+#include <QPointer>
+
 #include "core/jobtracker.h"
 #include "sparq/engine/export.h"
+#include "sparq/engine/job.h"
 #include "sparq/profiler/run_store.h"
 
 class QComboBox;
@@ -30,6 +32,8 @@ namespace sparq::ui {
 
 class ErrorLabel;
 class ExportResultView;
+class JobLane;
+class Workbench;
 class JobLogView;
 class JobProgressBar;
 struct ExportableModels;
@@ -42,10 +46,10 @@ public:
     /// is named like the files, without a suffix).
     static QString defaultName(const profiler::RunRecord& run, const QString& format, const QString& precision);
 
-    /// `dbPath`: the history the run is in (the export is registered there); `dataDir`: the
-    /// Fashion-MNIST folder to verify on (empty: the run's own). Starts looking up the run's
-    /// models at once.
-    ExportDialog(std::string dbPath, std::string dataDir, profiler::RunRecord run, QWidget* parent = nullptr);
+    /// `workbench`: its history holds the run (the export is registered there) and its jobs
+    /// run the export. `dataDir`: the Fashion-MNIST folder to verify on (empty: the workbench's,
+    /// else the run's own). Starts looking up the run's models at once.
+    ExportDialog(Workbench* workbench, profiler::RunRecord run, std::string dataDir = {}, QWidget* parent = nullptr);
     ~ExportDialog() override;
 
     profiler::RunId run() const { return run_.id; }
@@ -55,7 +59,7 @@ public:
     /// a destination of the wrong kind, a run without a model), or an empty string.
     QString validationError() const;
     /// True while an export runs.
-    bool isExporting() const { return tracker_.isJobRunning(); }
+    bool isExporting() const;
     /// True once the run's models were looked up (exportableModelsFound()).
     bool modelsKnown() const { return modelsKnown_; }
     /// The last export's result (valid when it succeeded).
@@ -96,19 +100,12 @@ signals:
     void exportFinished(qint64 runId, const QString& path, const QString& error);
 
 private:
-    struct Outcome {
-        engine::ExportResult result;
-        QString error;
-        bool verification = false;  // the export did not match the engine
-    };
-    /// Runs on the worker: the export, registered in the history through a writer of its own.
-    static Outcome runExport(const engine::ExportSpec& spec, const std::function<void(const std::string&)>& onMessage);
     void buildForm();
     void showModels(const ExportableModels& models);
     void formatOrPrecisionChanged();
     void updateDestinationHint();
     void revalidate();
-    void finish(Outcome outcome);
+    void finish(const engine::JobEnd& end);
     void setBusy(bool busy);
     /// Makes the dialog tall enough for what it shows now.
     void growToFit();
@@ -117,8 +114,10 @@ private:
     /// `destination_`'s text as an absolute path (relative ones are taken from the default folder).
     QString destinationPath() const;
 
+    Workbench* workbench_;
     std::string dbPath_;
     std::string dataDir_;
+    QPointer<JobLane> job_;             // the export running or last run
     profiler::RunRecord run_;
     QString defaultFolder_;
     QString shownFormat_;               // the format the destination was made for
@@ -152,7 +151,6 @@ private:
     JobLogView* log_ = nullptr;
     ExportResultView* resultView_ = nullptr;
 
-    JobTracker tracker_{this};
     JobTracker modelsTracker_{this};
 };
 

@@ -29,7 +29,7 @@
 #include "history/historycharts.h"
 #include "history/historyeditor.h"
 #include "history/historyfilterbar.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "common/jobhistory.h"
 #include "history/runchartsdialog.h"
 #include "history/runeditdialogs.h"
@@ -191,18 +191,20 @@ HistoryPage::HistoryPage(Workbench* workbench, QWidget* parent)
     });
     connect(moveAside_, &QPushButton::clicked, this, &HistoryPage::moveHistoryAside);
 
-    connect(workbench_, &Workbench::runningChanged, this, &HistoryPage::refresh);
     connect(workbench_, &Workbench::historyReopened, this, &HistoryPage::refresh);
-    for (JobBridge* bridge : {workbench_->bridge(), workbench_->quantizeBridge(), workbench_->distillBridge(),
-                              workbench_->continualBridge()})
-        connect(bridge, &JobBridge::finished, this, [this](const engine::TrainResult& r) {
-            awaitedRun_ = r.run_id;
-            awaitRetries_ = 0;
-            refresh();
+    // A job's run appears when it starts and is complete when it ends (an export adds to the
+    // run it exported).
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        connect(lane, &JobLane::started, this, [this] { refresh(); });
+        // While a training job runs, keep its row (status, duration) current when in view.
+        connect(lane, &JobLane::epoch, this, [this] {
+            if (isVisible()) refresh();
         });
-    // While a job runs, keep its row (status, duration) current when the page is in view.
-    connect(workbench_->bridge(), &JobBridge::epoch, this, [this] {
-        if (isVisible()) refresh();
+    });
+    connect(workbench_, &Workbench::laneFinished, this, [this](JobLane* lane) {
+        awaitedRun_ = lane->end().run_id;
+        awaitRetries_ = 0;
+        refresh();
     });
 
     updateActions();
@@ -641,7 +643,7 @@ void HistoryPage::askExport() {
 ExportDialog* HistoryPage::openExportDialog() {
     const profiler::RunRecord* run = singleSelected();
     if (!run || !mayHaveExportableModel(*run)) return nullptr;
-    auto* dialog = new ExportDialog(workbench_->dbPath(), workbench_->dataDir(), *run, this);
+    auto* dialog = new ExportDialog(workbench_, *run, {}, this);
     // Closing the dialog hides it; it goes once it is closed and holds no running export.
     connect(dialog, &QDialog::finished, dialog, [dialog] {
         if (!dialog->isExporting()) dialog->deleteLater();

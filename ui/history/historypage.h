@@ -16,7 +16,7 @@
 
 #include "core/jobtracker.h"
 #include "history/runnumbers.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "sparq/profiler/run_store.h"
 
 class QAction;

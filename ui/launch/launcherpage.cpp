@@ -105,7 +105,9 @@ LauncherPage::LauncherPage(Workbench* workbench, QWidget* parent)
 
     connect(start_, &QPushButton::clicked, this, &LauncherPage::startJob);
     connect(stop_, &QPushButton::clicked, this, &LauncherPage::stopJob);
-    connect(workbench_, &Workbench::runningChanged, this, &LauncherPage::updateButtons);
+    // The launcher drives training jobs: its buttons follow them.
+    connect(workbench_, &Workbench::laneStarted, this, &LauncherPage::updateButtons);
+    connect(workbench_, &Workbench::laneFinished, this, &LauncherPage::updateButtons);
 
     QStringList names;
     for (const auto& name : engine::list_presets()) names << QString::fromStdString(name);
@@ -126,7 +128,7 @@ void LauncherPage::buildForm() {
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     static_cast<QVBoxLayout*>(layout())->addLayout(form);
 
-    for (const engine::FieldInfo& info : engine::train_fields()) {
+    for (const engine::FieldInfo& info : engine::spec_fields<engine::TrainSpec>()) {
         if (!info.main) continue;
         Field field;
         field.info = info;
@@ -170,7 +172,9 @@ void LauncherPage::buildForm() {
             break;
         }
         case FieldType::Text:
-        case FieldType::IntList: {
+        case FieldType::IntList:
+        case FieldType::FloatList:
+        case FieldType::ChoiceList: {
             auto* edit = new QLineEdit(this);
             if (info.type == FieldType::IntList)
                 edit->setPlaceholderText(tr("comma-separated integers, e.g. 512,256"));
@@ -392,14 +396,14 @@ void LauncherPage::revalidate() {
 }
 
 void LauncherPage::updateButtons() {
-    const bool running = workbench_->isRunning();
+    const bool running = workbench_->isRunning(engine::JobKind::Train);
     start_->setEnabled(!running && isValid());
-    stop_->setEnabled(workbench_->canStop());
+    stop_->setEnabled(running);
     presets_->setEnabled(!running);
 }
 
 void LauncherPage::startJob() {
-    if (workbench_->isRunning() || !isValid()) return;
+    if (workbench_->isRunning(engine::JobKind::Train) || !isValid()) return;
     try {
         workbench_->start(spec_);
     } catch (const std::exception& e) {
@@ -410,6 +414,6 @@ void LauncherPage::startJob() {
     emit jobStarted();
 }
 
-void LauncherPage::stopJob() { workbench_->stop(); }
+void LauncherPage::stopJob() { workbench_->stop(engine::JobKind::Train); }
 
 }  // namespace sparq::ui

@@ -7,7 +7,7 @@
 #include <QString>
 #include <QWidget>
 
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 class QAbstractSpinBox;
 class QComboBox;

@@ -18,7 +18,7 @@
 #include <qcustomplot.h>
 
 #include "charts/chartfeed.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "charts/metricchartgrid.h"
 #include "history/runtablemodel.h"
 #include "core/workbench.h"
@@ -45,9 +45,8 @@ LivePage::LivePage(Workbench* workbench, QWidget* parent)
     stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"), this);
     stop_->setObjectName(QStringLiteral("liveStopButton"));
     stop_->setToolTip(tr("Stop the running job (Ctrl+. or Esc)"));
-    stop_->setEnabled(workbench_->canStop());
-    connect(stop_, &QPushButton::clicked, workbench_, &Workbench::stop);
-    connect(workbench_, &Workbench::runningChanged, stop_, [this] { stop_->setEnabled(workbench_->canStop()); });
+    stop_->setEnabled(workbench_->isRunning(engine::JobKind::Train));
+    connect(stop_, &QPushButton::clicked, this, [this] { workbench_->stop(engine::JobKind::Train); });
     header->addWidget(stop_);
     layout->addLayout(header);
 
@@ -80,21 +79,21 @@ LivePage::LivePage(Workbench* workbench, QWidget* parent)
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
 
-    JobBridge* bridge = workbench_->bridge();
-    connect(bridge, &JobBridge::started, this, &LivePage::onStarted);
-    connect(bridge, &JobBridge::progress, this, &LivePage::onProgress);
-    connect(bridge, &JobBridge::epoch, this, &LivePage::onEpoch);
-    connect(bridge, &JobBridge::log, this, &LivePage::onLog);
-    connect(bridge, &JobBridge::finished, this, &LivePage::onFinished);
-    connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
-        if (!running || !workbench_->isTraining()) return;  // quantization jobs have their own page
-        const auto& spec = workbench_->currentSpec();
-        if (workbench_->currentRun() > 0) feed_->set_run(workbench_->currentRun());
-        title_->setText(tr("<h2>Starting %1…</h2>").arg(QString::fromStdString(spec.name).toHtmlEscaped()));
+    // The page follows training jobs; the other kinds have their own views.
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() != engine::JobKind::Train) return;
+        lane_ = lane;
+        stop_->setEnabled(true);
+        title_->setText(tr("<h2>Starting %1…</h2>").arg(lane->name().toHtmlEscaped()));
         progress_->setRange(0, 0);  // busy until the first progress report
         progress_->setFormat(tr("starting"));
         log_->clear();
         epochs_->setRowCount(0);
+        connect(lane, &JobLane::started, this, &LivePage::onStarted);
+        connect(lane, &JobLane::progress, this, &LivePage::onProgress);
+        connect(lane, &JobLane::epoch, this, &LivePage::onEpoch);
+        connect(lane, &JobLane::log, this, &LivePage::onLog);
+        connect(lane, &JobLane::finished, this, &LivePage::onFinished);
     });
 
     timer_ = new QTimer(this);
@@ -131,8 +130,9 @@ void LivePage::drainFeed() {
 }
 
 void LivePage::onStarted(qint64 runId, const QString& device) {
+    if (!lane_) return;
     feed_->set_run(runId);
-    const auto& spec = workbench_->currentSpec();
+    const auto& spec = lane_->spec<engine::TrainSpec>();
     title_->setText(tr("<h2>Run %1 — %2</h2>")
                         .arg(runId)
                         .arg(QString::fromStdString(spec.name).toHtmlEscaped()));
@@ -189,19 +189,22 @@ void LivePage::onLog(const QString& level, const QString& message) {
     appendLog(text);
 }
 
-void LivePage::onFinished(const engine::TrainResult& r) {
+void LivePage::onFinished(const engine::JobEnd& end) {
     drainFeed();
-    const QString status = QString::fromUtf8(engine::to_string(r.status));
+    stop_->setEnabled(false);
+    const QString status = QString::fromUtf8(engine::to_string(end.status));
     progress_->setRange(0, 1);
-    progress_->setValue(r.status == engine::JobStatus::Completed ? 1 : 0);
+    progress_->setValue(end.status == engine::JobStatus::Completed ? 1 : 0);
     progress_->setFormat(status);
-    title_->setText(tr("<h2>Run %1 — %2</h2>").arg(r.run_id).arg(status));
-    if (r.status == engine::JobStatus::Failed) {
-        detail_->setText(tr("Failed: %1").arg(QString::fromStdString(r.error)));
+    title_->setText(tr("<h2>Run %1 — %2</h2>").arg(end.run_id).arg(status));
+    const engine::TrainResult* result = lane_ ? lane_->result<engine::TrainResult>() : nullptr;
+    if (end.status == engine::JobStatus::Failed || !result) {
+        detail_->setText(tr("Failed: %1").arg(QString::fromStdString(end.error)));
         appendLog(QStringLiteral("<span style='color:#c02020'>%1</span>")
-                      .arg(tr("failed: %1").arg(QString::fromStdString(r.error).toHtmlEscaped())));
+                      .arg(tr("failed: %1").arg(QString::fromStdString(end.error).toHtmlEscaped())));
         return;
     }
+    const engine::TrainResult& r = *result;
     detail_->setText(tr("%1 epochs · test accuracy %2 (best %3) · %4 samples/s · %5 · peak RSS %6 MB")
                          .arg(r.epochs)
                          .arg(RunTableModel::formatAccuracy(r.test_accuracy),

@@ -4,9 +4,10 @@
 // the charts that got data.
 #include <memory>
 
+#include <QPointer>
 #include <QWidget>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 class QLabel;
 class QPlainTextEdit;
@@ -18,6 +19,7 @@ class QTimer;
 namespace sparq::ui {
 
 class ChartFeed;
+class JobLane;
 class MetricChartGrid;
 class Workbench;
 
@@ -41,10 +43,11 @@ private:
     void onProgress(const engine::JobProgress& p);
     void onEpoch(const engine::EpochReport& r);
     void onLog(const QString& level, const QString& message);
-    void onFinished(const engine::TrainResult& r);
+    void onFinished(const engine::JobEnd& end);
     void appendLog(const QString& html);
 
     Workbench* workbench_;
+    QPointer<JobLane> lane_;  // the training job on show
     std::unique_ptr<ChartFeed> feed_;
     MetricChartGrid* grid_ = nullptr;
     QLabel* title_ = nullptr;

@@ -17,7 +17,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "profile/oprangemodel.h"
 #include "profile/profilecharts.h"
 #include "profile/profilefeed.h"
@@ -140,14 +140,18 @@ ProfilePage::ProfilePage(Workbench* workbench, QWidget* parent)
     connect(alerts_, &QListWidget::itemClicked, this,
             [this](QListWidgetItem* item) { charts_->centerOn(item->data(Qt::UserRole).toDouble()); });
 
-    for (auto kind : {Workbench::JobKind::Train, Workbench::JobKind::Quantize, Workbench::JobKind::Distill,
-                      Workbench::JobKind::Continual}) {
-        JobBridge* bridge = workbench_->bridgeOf(kind);
-        connect(bridge, &JobBridge::started, this, [this](qint64 runId, const QString&) { onStarted(runId); });
-        connect(bridge, &JobBridge::log, this, &ProfilePage::onLog);
-        connect(bridge, &JobBridge::alert, this, &ProfilePage::onAlert);
-        connect(bridge, &JobBridge::finished, this, [this](const engine::TrainResult& r) { onFinished(r.run_id); });
-    }
+    // The view follows the newest recorded job of any kind (an export or a sweep has no run
+    // of its own to profile).
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() == engine::JobKind::Export || lane->kind() == engine::JobKind::Sweep) return;
+        connect(lane, &JobLane::started, this, [this, lane](qint64 runId, const QString&) {
+            liveName_ = lane->name();
+            onStarted(runId);
+        });
+        connect(lane, &JobLane::log, this, &ProfilePage::onLog);
+        connect(lane, &JobLane::alert, this, &ProfilePage::onAlert);
+        connect(lane, &JobLane::finished, this, [this](const engine::JobEnd& end) { onFinished(end.run_id); });
+    });
     connect(workbench_, &Workbench::historyReopened, this, [this] {
         // A new history: the past run on show is gone with the old one.
         if (!live_) {
@@ -197,7 +201,7 @@ void ProfilePage::fillCombo() {
     if (liveRun_) {
         runCombo_->addItem(tr("Run %1 · %2 · %3")
                                .arg(liveRun_)
-                               .arg(workbench_->currentJobName(), liveRunning_ ? tr("live") : tr("this session")),
+                               .arg(liveName_, liveRunning_ ? tr("live") : tr("this session")),
                            liveRun_);
         runCombo_->setItemData(0, true, kLiveRole);
     }
@@ -248,7 +252,7 @@ bool ProfilePage::showLive() {
     resetView();
     title_->setText(tr("<h3>Run %1 · %2 — %3</h3>")
                         .arg(liveRun_)
-                        .arg(workbench_->currentJobName().toHtmlEscaped(), liveRunning_ ? tr("live") : tr("ended")));
+                        .arg(liveName_.toHtmlEscaped(), liveRunning_ ? tr("live") : tr("ended")));
     setStatusLine(liveStatus_);
     fillCombo();
     feed_->resend();
@@ -312,7 +316,7 @@ void ProfilePage::onFinished(qint64 runId) {
     liveRunning_ = false;
     if (live_) {
         drainFeed();
-        title_->setText(tr("<h3>Run %1 · %2 — ended</h3>").arg(liveRun_).arg(workbench_->currentJobName().toHtmlEscaped()));
+        title_->setText(tr("<h3>Run %1 · %2 — ended</h3>").arg(liveRun_).arg(liveName_.toHtmlEscaped()));
         charts_->setStatus(timeline_.status(), false);
         charts_->refresh();
         updateOps();

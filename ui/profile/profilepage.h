@@ -13,7 +13,7 @@
 
 #include "core/jobtracker.h"
 #include "profile/profiletimeline.h"
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 class QComboBox;
 class QLabel;
@@ -104,6 +104,7 @@ private:
 
     // The live job: its run, status line and alerts, kept while a past run is on show.
     qint64 liveRun_ = 0;
+    QString liveName_;  // the followed job's name ("mlp-fashion int8 qat")
     bool liveRunning_ = false;
     QString liveStatus_;
     std::vector<engine::AlertReport> liveAlerts_;

@@ -105,7 +105,7 @@ QString profileEmptyText(ProfileChart chart, const ProfilerStatus& status, bool 
             return live ? tr("Waiting for the profiler's status line…")
                         : tr("No GPU samples in this run (it has no profiler status line)");
         const QString gpu = tr("Profiler: GPU %1").arg(status.gpu);
-        if (status.gpu.startsWith(QLatin1String("none"))) return tr("No GPU on this machine — CPU collectors only\n%1").arg(gpu);
+        if (status.gpu.startsWith(QLatin1String("none"))) return tr("No GPU in this job — CPU collectors only\n%1").arg(gpu);
         if (status.noGpu()) return tr("GPU profiling was off for this job\n%1").arg(gpu);
         const QString off = chart == ProfileChart::GpuActivity ? status.cuptiOff() : status.nvmlOff();
         if (!off.isEmpty())

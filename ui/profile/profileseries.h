@@ -50,7 +50,7 @@ std::optional<ProfileLine> profileLineOf(const std::string& series);
 std::size_t profileCapacity(const std::string& series);
 
 /// What an empty chart says: why there are no samples, from the profiler's status line for
-/// the GPU charts ("No GPU on this machine — CPU collectors only" and the status's words).
+/// the GPU charts ("No GPU in this job — CPU collectors only" and the status's words).
 /// `live`: the run is still going, so some series may only be late.
 QString profileEmptyText(ProfileChart chart, const ProfilerStatus& status, bool live);
 

@@ -54,7 +54,7 @@ struct OpShare {
 struct ProfilerStatus {
     QString line;  // as written; empty when the run has none
     QString cpu;   // "process, cores, memory, ops"
-    QString gpu;   // "none (no CUDA device: CPU collectors only)", "CUPTI activity, NVML", ...
+    QString gpu;   // "none (the job runs on the CPU: CPU collectors only)", "CUPTI activity, NVML", ...
     bool known() const { return !line.isEmpty(); }
     /// No GPU side at all (no device, or profiling off).
     bool noGpu() const;

@@ -12,7 +12,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "common/jobcontrolpanel.h"
 #include "common/joblogview.h"
 #include "common/jobprogressbar.h"
@@ -22,7 +22,7 @@
 #include "quantize/quanterrorchart.h"
 #include "quantize/quanterrorlivechart.h"
 #include "history/runtablemodel.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 #include "common/techniquepagelayout.h"
 #include "core/workbench.h"
 
@@ -56,22 +56,24 @@ QuantizePage::QuantizePage(Workbench* workbench, QWidget* parent)
         emit runsRefreshed();
     });
 
-    JobBridge* bridge = workbench_->quantizeBridge();
-    connect(bridge, &JobBridge::started, this, &QuantizePage::onStarted);
-    connect(bridge, &JobBridge::progress, controls_->progress(), &JobProgressBar::showProgress);
-    connect(bridge, &JobBridge::epoch, this, &QuantizePage::onEpoch);
-    connect(bridge, &JobBridge::log, this, &QuantizePage::onLog);
-    connect(bridge, &JobBridge::quantized, this, &QuantizePage::onQuantized);
-    connect(bridge, &JobBridge::finished, this, &QuantizePage::onFinished);
-    connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
+    using Kind = engine::JobKind;
+    workbench_->onLanes(Kind::Quantize, this, &JobLane::started, [this](qint64 run, const QString& device) { onStarted(run, device); });
+    workbench_->onLanes(Kind::Quantize, this, &JobLane::progress,
+                        [this](const engine::JobProgress& p) { controls_->progress()->showProgress(p); });
+    workbench_->onLanes(Kind::Quantize, this, &JobLane::epoch, [this](const engine::EpochReport& r) { onEpoch(r); });
+    workbench_->onLanes(Kind::Quantize, this, &JobLane::log,
+                        [this](const QString& level, const QString& message) { onLog(level, message); });
+    workbench_->onLanes(Kind::Quantize, this, &JobLane::finished, [this](const engine::JobEnd& end) { onFinished(end); });
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() != Kind::Quantize) return;
         updateControls();
-        if (running && workbench_->currentKind() == Workbench::JobKind::Quantize) {
-            live_->setRun(workbench_->currentQuantizeRun());
-            live_->setThreshold(workbench_->currentQuantizeSpec().error_alert);
-        }
+        live_->setThreshold(lane->spec<engine::QuantizeSpec>().error_alert);
+    });
+    connect(workbench_, &Workbench::laneFinished, this, [this](JobLane* lane) {
+        if (lane->kind() == Kind::Quantize) updateControls();
     });
     // A trained run's checkpoint becomes a source as soon as the run ends.
-    connect(workbench_->bridge(), &JobBridge::finished, this, &QuantizePage::refreshRuns);
+    workbench_->onLanes(Kind::Train, this, &JobLane::finished, [this] { refreshRuns(); });
 
     live_->setThreshold(threshold_->value());
     updateControls();
@@ -179,30 +181,27 @@ engine::QuantizeSpec QuantizePage::spec() const {
 }
 
 void QuantizePage::updateControls() {
-    const bool running = workbench_->isRunning();
-    const bool quantizing = running && workbench_->currentKind() == Workbench::JobKind::Quantize;
+    const bool running = workbench_->isRunning(engine::JobKind::Quantize);
     source_->setEditable(!running);
     floatEpochs_->setEnabled(!running && !source_->usesTrainedRun());
     mode_->setEnabled(!running);
     observer_->setEnabled(!running);
     qatEpochs_->setEnabled(!running && mode_->currentData().toString() == QLatin1String("qat"));
     threshold_->setEnabled(!running);
-    controls_->setJobState(running, quantizing, source_->hasChoice(), tr("Start the quantization job"));
+    controls_->setJobState(running, source_->hasChoice(), tr("Start the quantization job"));
 }
 
 void QuantizePage::startJob() {
-    if (workbench_->isRunning()) return;
+    if (workbench_->isRunning(engine::JobKind::Quantize)) return;
     const engine::QuantizeSpec q = spec();
-    if (!controls_->launch([&] { workbench_->startQuantize(q); })) return;
+    if (!controls_->launch([&] { workbench_->start(q); })) return;
     controls_->log()->append(tr("quantizing %1 (%2, observer %3)")
                                  .arg(q.checkpoint.empty() ? tr("preset %1").arg(QString::fromStdString(q.preset))
                                                            : QString::fromStdString(q.checkpoint),
                                       QString::fromStdString(q.mode), QString::fromStdString(q.observer)));
 }
 
-void QuantizePage::stopJob() {
-    if (workbench_->isRunning() && workbench_->currentKind() == Workbench::JobKind::Quantize) workbench_->stop();
-}
+void QuantizePage::stopJob() { workbench_->stop(engine::JobKind::Quantize); }
 
 void QuantizePage::onStarted(qint64 runId, const QString& device) {
     live_->setRun(runId);
@@ -218,27 +217,26 @@ void QuantizePage::onLog(const QString& level, const QString& message) {
     if (controls_->log()->appendEngineLog(level, message)) emit alertRaised(message);
 }
 
-void QuantizePage::onQuantized(const engine::QuantizeResult& result) {
+void QuantizePage::onFinished(const engine::JobEnd& end) {
     live_->drain();
-    if (result.status != "completed") return;  // onFinished says why
-    showSummary(parseJsonObject(engine::to_json(result)), workbench_->currentQuantizeSpec().error_alert);
-    shownRun_ = result.run_id;
-    controls_->log()->append(tr("INT8 test accuracy %1 (float %2), %3× faster at batch 64, %4× smaller")
-                                 .arg(RunTableModel::formatAccuracy(result.int8_accuracy),
-                                      RunTableModel::formatAccuracy(result.fp32_accuracy))
-                                 .arg(result.speedup_b64, 0, 'f', 2)
-                                 .arg(result.size_ratio, 0, 'f', 2));
-}
-
-void QuantizePage::onFinished(const engine::TrainResult& result) {
-    live_->drain();
-    controls_->reportEnded(result);
-    if (result.status == engine::JobStatus::Failed) {
-        card_->clear(tr("Run %1 failed: %2").arg(result.run_id).arg(QString::fromStdString(result.error)));
-        errorChart_->clear(tr("Run %1 failed").arg(result.run_id));
-        shownRun_ = result.run_id;
+    const JobLane* lane = workbench_->lane(engine::JobKind::Quantize);
+    const engine::QuantizeResult* result = lane ? lane->result<engine::QuantizeResult>() : nullptr;
+    if (end.status == engine::JobStatus::Completed && result) {
+        showSummary(parseJsonObject(end.summary_json), lane->spec<engine::QuantizeSpec>().error_alert);
+        shownRun_ = end.run_id;
+        controls_->log()->append(tr("INT8 test accuracy %1 (float %2), %3× faster at batch 64, %4× smaller")
+                                     .arg(RunTableModel::formatAccuracy(result->int8_accuracy),
+                                          RunTableModel::formatAccuracy(result->fp32_accuracy))
+                                     .arg(result->speedup_b64, 0, 'f', 2)
+                                     .arg(result->size_ratio, 0, 'f', 2));
     }
-    runs_->awaitRun(result.run_id);
+    controls_->reportEnded(end);
+    if (end.status == engine::JobStatus::Failed) {
+        card_->clear(tr("Run %1 failed: %2").arg(end.run_id).arg(QString::fromStdString(end.error)));
+        errorChart_->clear(tr("Run %1 failed").arg(end.run_id));
+        shownRun_ = end.run_id;
+    }
+    runs_->awaitRun(end.run_id);
 }
 
 void QuantizePage::showSummary(const QJsonObject& summary, double threshold) {

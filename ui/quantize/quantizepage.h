@@ -8,7 +8,7 @@
 #include <QString>
 #include <QWidget>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 #include "sparq/engine/quantize.h"
 
 class QComboBox;
@@ -83,8 +83,7 @@ private:
     void onStarted(qint64 runId, const QString& device);
     void onEpoch(const engine::EpochReport& report);
     void onLog(const QString& level, const QString& message);
-    void onQuantized(const engine::QuantizeResult& result);
-    void onFinished(const engine::TrainResult& result);
+    void onFinished(const engine::JobEnd& end);
 
     Workbench* workbench_;
 

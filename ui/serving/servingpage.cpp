@@ -12,7 +12,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "common/jobcontrolpanel.h"
 #include "common/joblogview.h"
 #include "common/jobprogressbar.h"
@@ -26,8 +26,6 @@ namespace sparq::ui {
 namespace {
 
 // What serve_bench's log lines say about its progress.
-const QRegularExpression kTrainingStep(QStringLiteral("^training (\\S+): step (\\d+)/(\\d+)"));
-const QRegularExpression kServing(QStringLiteral("^serving (\\d+) requests with (\\S+)"));
 
 }  // namespace
 
@@ -113,11 +111,19 @@ ServingPage::ServingPage(Workbench* workbench, QWidget* parent) : QWidget(parent
     connect(clear_, &QPushButton::clicked, results_, &ServingResultsModel::clear);
     connect(form_, &ServingForm::changed, this, &ServingPage::updateControls);
     connect(results_, &ServingResultsModel::rowsChanged, this, &ServingPage::updatePareto);
-    connect(workbench_, &Workbench::runningChanged, this, &ServingPage::updateControls);
-    connect(workbench_, &Workbench::served, this, &ServingPage::onServed);
-    JobBridge* bridge = workbench_->serveBridge();
-    connect(bridge, &JobBridge::log, this, &ServingPage::onLog);
-    connect(bridge, &JobBridge::finished, this, &ServingPage::onFinished);
+    using Kind = engine::JobKind;
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() == Kind::Serve) updateControls();
+    });
+    connect(workbench_, &Workbench::laneFinished, this, [this](JobLane* lane) {
+        if (lane->kind() == Kind::Serve) updateControls();
+    });
+    workbench_->onLanes(Kind::Serve, this, &JobLane::progress,
+                        [this](const engine::JobProgress& p) { controls_->progress()->showProgress(p); });
+    workbench_->onLanes(Kind::Serve, this, &JobLane::log, [this](const QString& level, const QString& message) {
+        controls_->log()->appendEngineLog(level, message);
+    });
+    workbench_->onLanes(Kind::Serve, this, &JobLane::finished, [this](const engine::JobEnd& end) { onFinished(end); });
 
     updatePareto();
     updateControls();
@@ -125,9 +131,7 @@ ServingPage::ServingPage(Workbench* workbench, QWidget* parent) : QWidget(parent
 
 ServingPage::~ServingPage() = default;
 
-bool ServingPage::benchRuns() const {
-    return workbench_->isRunning() && workbench_->currentKind() == Workbench::JobKind::Serve;
-}
+bool ServingPage::benchRuns() const { return workbench_->isRunning(engine::JobKind::Serve); }
 
 QPushButton* ServingPage::runButton() const { return controls_->startButton(); }
 QPushButton* ServingPage::stopButton() const { return controls_->stopButton(); }
@@ -136,11 +140,11 @@ JobProgressBar* ServingPage::progress() const { return controls_->progress(); }
 QListWidget* ServingPage::logList() const { return controls_->log(); }
 
 void ServingPage::updateControls() {
-    const bool running = workbench_->isRunning();
+    const bool running = benchRuns();
     form_->setEditable(!running);
     const QString tip =
         form_->isValid() ? tr("Serve the workload with the chosen policy (Ctrl+Return)") : form_->error();
-    controls_->setJobState(running, benchRuns(), form_->isValid(), tip);
+    controls_->setJobState(running, form_->isValid(), tip);
     const QString compareBlock = compareBlocker();
     compare_->setEnabled(!running && compareBlock.isEmpty());
     compare_->setToolTip(compareBlock.isEmpty() ? tr("Serve the same workload with every policy, one after the other")
@@ -166,12 +170,10 @@ bool ServingPage::compareAllPolicies() {
 }
 
 bool ServingPage::start(engine::ServeBenchSpec spec) {
-    if (workbench_->isRunning() || !form_->isValid()) return false;
-    if (!controls_->launch([&] { workbench_->startServe(spec); })) return false;
-    policiesStarted_ = 0;
-    policiesTotal_ = spec.compare.empty() ? 1 : int(spec.compare.size());
+    if (benchRuns() || !form_->isValid()) return false;
+    if (!controls_->launch([&] { workbench_->start(spec); })) return false;
     const QString what = spec.compare.empty() ? QString::fromStdString(spec.batching.policy)
-                                              : tr("%1 policies").arg(policiesTotal_);
+                                              : tr("%1 policies").arg(spec.compare.size());
     charts_->clear(tr("Waiting for the first samples (the model is trained first when it is not cached)…"));
     JobLogView* log = controls_->log();
     log->append(tr("serving %1 requests with %2 (%3)")
@@ -182,41 +184,29 @@ bool ServingPage::start(engine::ServeBenchSpec spec) {
     return true;
 }
 
-void ServingPage::onLog(const QString& level, const QString& message) {
-    controls_->log()->appendEngineLog(level, message);
-    if (const auto m = kTrainingStep.match(message); m.hasMatch()) {
-        const QString text = tr("training %1: step %2/%3").arg(m.captured(1), m.captured(2), m.captured(3));
-        controls_->progress()->showCount(m.captured(2).toLongLong(), m.captured(3).toLongLong(), text);
-    } else if (const auto s = kServing.match(message); s.hasMatch()) {
-        ++policiesStarted_;
-        controls_->progress()->showBusy(
-            tr("serving with %1 (%2 of %3)").arg(s.captured(2)).arg(policiesStarted_).arg(policiesTotal_));
-    }
-}
-
-void ServingPage::onServed(const engine::ServeBenchReport& report) {
-    results_->addRows(servingRows(workbench_->currentServeSpec(), report));
-    table_->resizeColumnsToContents();
-    if (report.run_id > 0) charts_->showEnded(report.run_id);
-}
-
-void ServingPage::onFinished(const engine::TrainResult& result) {
-    if (result.status == engine::JobStatus::Failed) {
-        // serve_bench threw: there is no report, and no run id to name.
-        controls_->progress()->showEnded(result.status);
-        controls_->log()->append(tr("the benchmark failed: %1").arg(QString::fromStdString(result.error)), true);
+void ServingPage::onFinished(const engine::JobEnd& end) {
+    if (end.status == engine::JobStatus::Failed) {
+        controls_->progress()->showEnded(end.status);
+        controls_->log()->append(tr("the benchmark failed: %1").arg(QString::fromStdString(end.error)), true);
         return;
     }
-    if (result.status == engine::JobStatus::Cancelled) {
-        controls_->reportEnded(result, tr("stopped; the policies that finished are in the table"));
+    // Cancelled too: the policies that finished are reported and kept.
+    const JobLane* lane = workbench_->lane(engine::JobKind::Serve);
+    const engine::ServeBenchReport* report = lane ? lane->result<engine::ServeBenchReport>() : nullptr;
+    const std::size_t n = report ? report->results.size() : 0;
+    if (report) {
+        results_->addRows(servingRows(lane->spec<engine::ServeBenchSpec>(), *report));
+        table_->resizeColumnsToContents();
+        if (end.run_id > 0) charts_->showEnded(end.run_id);
+    }
+    if (end.status == engine::JobStatus::Cancelled) {
+        controls_->reportEnded(end, tr("stopped; the policies that finished are in the table"));
         return;
     }
-    controls_->reportEnded(result, policiesTotal_ == 1 ? tr("1 result") : tr("%1 results").arg(policiesTotal_));
+    controls_->reportEnded(end, n == 1 ? tr("1 result") : tr("%1 results").arg(n));
 }
 
-void ServingPage::stopJob() {
-    if (workbench_->isRunning() && workbench_->currentKind() == Workbench::JobKind::Serve) workbench_->stop();
-}
+void ServingPage::stopJob() { workbench_->stop(engine::JobKind::Serve); }
 
 void ServingPage::updatePareto() {
     const std::vector<ServingRow>& rows = results_->rows();

@@ -1,7 +1,7 @@
 #pragma once
 // ServingPage: the Serving view. A form chooses the workload and the batching policy with its
 // settings; Run serves the workload with that policy, Compare all policies serves it with each
-// policy in turn (Workbench::startServe, engine::serve_bench on the tiny-lm model). While it
+// policy in turn (a serving job of the workbench on the tiny-lm model). While it
 // runs, the charts follow queue, latency percentiles, throughput and padding live, each policy
 // in its colour, and the log says how far the model's training (first run only) has come.
 // Every policy result of the session becomes a row of the results table, with the settings
@@ -11,7 +11,7 @@
 #include <QString>
 #include <QWidget>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 #include "sparq/engine/serving.h"
 
 class QLabel;
@@ -69,9 +69,7 @@ private:
     /// Why Compare all policies cannot run the form's benchmark, or an empty string.
     QString compareBlocker() const;
     void updateControls();
-    void onLog(const QString& level, const QString& message);
-    void onServed(const engine::ServeBenchReport& report);
-    void onFinished(const engine::TrainResult& result);
+    void onFinished(const engine::JobEnd& end);
     void stopJob();
     void updatePareto();
 
@@ -86,8 +84,6 @@ private:
     QLabel* resultsCaption_ = nullptr;
     QPushButton* clear_ = nullptr;
     ParetoPlot* pareto_ = nullptr;
-    int policiesStarted_ = 0;  // of the running benchmark
-    int policiesTotal_ = 0;
 };
 
 }  // namespace sparq::ui

@@ -21,7 +21,7 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "history/runtablemodel.h"
 #include "core/workbench.h"
 
@@ -158,17 +158,18 @@ ActiveFractionTuner::ActiveFractionTuner(Workbench* workbench, QWidget* parent)
     });
     connect(slider_, &QSlider::sliderReleased, this, &ActiveFractionTuner::evaluate);
 
-    JobBridge* bridge = workbench_->bridge();
-    connect(bridge, &JobBridge::started, this, [this] { updateCurrentLabel(); });
-    connect(bridge, &JobBridge::epoch, this, [this](const engine::EpochReport& r) {
+    using Kind = engine::JobKind;
+    workbench_->onLanes(Kind::Train, this, &JobLane::started, [this] { updateCurrentLabel(); });
+    workbench_->onLanes(Kind::Train, this, &JobLane::epoch, [this](const engine::EpochReport& r) {
         if (r.checkpoint.empty()) return;
         lastRun_ = r.run_id;
         lastCheckpoint_ = r.checkpoint;
     });
-    connect(bridge, &JobBridge::finished, this, &ActiveFractionTuner::onFinished);
-    connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
+    workbench_->onLanes(Kind::Train, this, &JobLane::finished, [this] { onTrainingFinished(); });
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() != Kind::Train) return;
         updateCurrentLabel();
-        if (running && workbench_->isTraining() && points_.empty()) setFraction(workbench_->currentSpec().active_fraction);
+        if (points_.empty()) setFraction(lane->spec<engine::TrainSpec>().active_fraction);
     });
 
     setFraction(0.25);
@@ -228,86 +229,98 @@ void ActiveFractionTuner::browse() {
 }
 
 void ActiveFractionTuner::updateCurrentLabel() {
-    const qint64 run = workbench_->currentRun();
+    const qint64 run = workbench_->runOf(engine::JobKind::Train);
     QString text;
     if (run <= 0)
         text = tr("Current run (none yet)");
-    else if (workbench_->isTraining())
+    else if (workbench_->isRunning(engine::JobKind::Train))
         text = tr("Current run %1 (running)").arg(run);
     else
         text = tr("Last run %1").arg(run);
     chooser_->setItemText(0, text);
 }
 
-void ActiveFractionTuner::onFinished(const engine::TrainResult& result) {
-    if (!result.checkpoint.empty()) {
-        lastRun_ = result.run_id;
-        lastCheckpoint_ = result.checkpoint;
+void ActiveFractionTuner::onTrainingFinished() {
+    const JobLane* lane = workbench_->lane(engine::JobKind::Train);
+    if (const auto* result = lane ? lane->result<engine::TrainResult>() : nullptr; result && !result->checkpoint.empty()) {
+        lastRun_ = result->run_id;
+        lastCheckpoint_ = result->checkpoint;
     }
     updateCurrentLabel();
     refreshRuns();
 }
 
+bool ActiveFractionTuner::isEvaluating() const { return (sweep_ && sweep_->isRunning()) || pending_.has_value(); }
+
 void ActiveFractionTuner::evaluate() {
     Request request;
-    request.dbPath = workbench_->dbPath();
+    request.spec.threads = kThreads;
+    request.spec.limit_test = kLimitTest;
     const int kind = chooser_->currentData(kKindRole).toInt();
     if (kind == CheckpointFile) {
-        request.checkpoint = chooser_->currentData(kPathRole).toString().toStdString();
-        request.key = "file:" + request.checkpoint;
+        request.spec.checkpoint = chooser_->currentData(kPathRole).toString().toStdString();
+        request.key = "file:" + request.spec.checkpoint;
     } else {
-        request.run = kind == HistoryRun ? chooser_->currentData(kRunRole).toLongLong() : workbench_->currentRun();
-        if (request.run <= 0) {
+        const qint64 run = kind == HistoryRun ? chooser_->currentData(kRunRole).toLongLong()
+                                              : workbench_->runOf(engine::JobKind::Train);
+        if (run <= 0) {
             showError(tr("No run yet: train a gated model (preset gated-mlp-fashion on the Launch "
                          "page, Ctrl+1) or choose a checkpoint file."));
             return;
         }
-        if (request.run == lastRun_) request.checkpoint = lastCheckpoint_;
-        request.key = "run:" + std::to_string(request.run);
+        // The running job's checkpoint is known from its epochs before the history lists it.
+        if (run == lastRun_ && !lastCheckpoint_.empty())
+            request.spec.checkpoint = lastCheckpoint_;
+        else
+            request.spec.run_id = run;
+        request.key = "run:" + std::to_string(run);
     }
 
     const double f = keyOf(fraction());
-    request.fractions.push_back(f);
+    request.spec.fractions = {f};
     const bool firstUse = request.key != shownKey_ || points_.empty();
     if (firstUse)
         for (double d : defaultSweep())
-            if (!sameFraction(d, f)) request.fractions.push_back(d);
+            if (!sameFraction(d, f)) request.spec.fractions.push_back(d);
 
     error_->hide();
     status_->setText(firstUse ? tr("Evaluating at %1 and %2 other fractions on %3 test images…")
                                     .arg(f, 0, 'f', 3)
-                                    .arg(request.fractions.size() - 1)
+                                    .arg(request.spec.fractions.size() - 1)
                                     .arg(kLimitTest)
                               : tr("Evaluating at %1 on %2 test images…").arg(f, 0, 'f', 3).arg(kLimitTest));
-    tracker_.startJob([request] { return runSweep(request); },
-                      [this](Outcome outcome) { show(std::move(outcome)); });
+    if (sweep_ && sweep_->isRunning()) {
+        // The newest request wins: the running sweep stops, this one runs when it has ended.
+        pending_ = std::move(request);
+        sweep_->stop();
+        return;
+    }
+    launch(request);
 }
 
-ActiveFractionTuner::Outcome ActiveFractionTuner::runSweep(const Request& request) {
-    Outcome out;
-    out.key = request.key;
+void ActiveFractionTuner::launch(const Request& request) {
+    JobLane* lane = nullptr;
     try {
-        std::string checkpoint = request.checkpoint;
-        if (checkpoint.empty()) {
-            profiler::RunReader reader(request.dbPath);
-            for (const profiler::Artifact& a : reader.artifacts(request.run))
-                if (a.kind == "checkpoint") checkpoint = a.path;  // the newest one
-            if (checkpoint.empty())
-                throw std::runtime_error("run " + std::to_string(request.run) +
-                                         " has no checkpoint (yet): wait for its first epoch to "
-                                         "end, or choose another model");
-        }
-        out.checkpoint = checkpoint;
-        if (!std::filesystem::is_regular_file(checkpoint))
-            throw std::runtime_error("checkpoint " + checkpoint +
-                                     " does not exist (moved or deleted?); choose another model");
-        out.points = engine::sweep_active_fraction(checkpoint, request.fractions, kThreads, kLimitTest);
+        lane = workbench_->start(request.spec);
     } catch (const std::exception& e) {
-        out.error = firstLine(e.what());
-    } catch (...) {
-        out.error = QStringLiteral("unknown error while evaluating");
+        showError(firstLine(e.what()));
+        return;
     }
-    return out;
+    sweep_ = lane;
+    connect(lane, &JobLane::finished, this, [this, lane, key = request.key](const engine::JobEnd& end) {
+        if (pending_) {
+            const Request next = std::move(*pending_);
+            pending_.reset();
+            launch(next);
+            return;
+        }
+        if (end.status == engine::JobStatus::Failed)
+            showError(firstLine(end.error.c_str()));
+        else if (const auto* result = lane->result<engine::SweepResult>())
+            show(key, *result);
+        else
+            showError(tr("The evaluation was stopped."));
+    });
 }
 
 void ActiveFractionTuner::showError(const QString& message) {
@@ -320,16 +333,12 @@ void ActiveFractionTuner::showError(const QString& message) {
     emit evaluated();
 }
 
-void ActiveFractionTuner::show(Outcome outcome) {
-    if (!outcome.error.isEmpty()) {
-        showError(outcome.error);
-        return;
-    }
+void ActiveFractionTuner::show(const std::string& key, const engine::SweepResult& result) {
     error_->hide();
-    if (outcome.key != shownKey_) points_.clear();
-    shownKey_ = outcome.key;
-    shownCheckpoint_ = outcome.checkpoint;
-    for (const engine::ActiveFractionPoint& p : outcome.points) points_[keyOf(p.active_fraction)] = p;
+    if (key != shownKey_) points_.clear();
+    shownKey_ = key;
+    shownCheckpoint_ = result.checkpoint;
+    for (const engine::ActiveFractionPoint& p : result.points) points_[keyOf(p.active_fraction)] = p;
     redraw();
     QString text = tr("%1 · %2 fractions evaluated").arg(QString::fromStdString(shownCheckpoint_)).arg(points_.size());
     const auto at = points_.find(keyOf(fraction()));

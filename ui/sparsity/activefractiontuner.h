@@ -2,18 +2,21 @@
 // ActiveFractionTuner: re-evaluates a trained gated model at another active fraction without
 // retraining, and plots test accuracy and forward latency (batch 1 and 64) against it.
 // The model comes from the workbench's current (or last) run, a gated run of the history, or
-// a checkpoint file. Evaluations run on a worker through JobTracker; a newer request drops
-// the result of an older one. Points accumulate per checkpoint.
+// a checkpoint file. Evaluations are sweep jobs of the workbench; a newer request stops an
+// older one and runs when it has ended. Points accumulate per checkpoint.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include <QGroupBox>
+#include <QPointer>
 #include <QString>
 
 #include "core/jobtracker.h"
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 #include "sparq/engine/sparse.h"
 #include "sparq/profiler/run_store.h"
 
@@ -28,6 +31,7 @@ class QSlider;
 
 namespace sparq::ui {
 
+class JobLane;
 class Workbench;
 
 class ActiveFractionTuner : public QGroupBox {
@@ -56,7 +60,7 @@ public:
     /// The message of the last failed evaluation (empty after a success).
     QString errorText() const;
     /// True while the newest evaluation has not come back.
-    bool isEvaluating() const { return tracker_.isJobRunning(); }
+    bool isEvaluating() const;
     /// Evaluated points of the checkpoint on show.
     const std::map<double, engine::ActiveFractionPoint>& points() const { return points_; }
 
@@ -75,27 +79,19 @@ signals:
 private:
     enum SourceKind { CurrentRun, HistoryRun, CheckpointFile };
     struct Request {
-        std::string key;         // identifies the model: "run:<id>" or "file:<path>"
-        std::string checkpoint;  // known path, or empty: look it up among the run's artifacts
-        profiler::RunId run = 0;
-        std::string dbPath;
-        std::vector<double> fractions;
-    };
-    struct Outcome {
-        std::string key;
-        std::string checkpoint;
-        std::vector<engine::ActiveFractionPoint> points;
-        QString error;
+        std::string key;  // identifies the model: "run:<id>" or "file:<path>"
+        engine::SweepSpec spec;
     };
     struct RunEntry {
         profiler::RunId id = 0;
         QString label;
     };
-    static Outcome runSweep(const Request& request);
-    void show(Outcome outcome);
+    /// Submits the sweep; its end comes back through the lane.
+    void launch(const Request& request);
+    void show(const std::string& key, const engine::SweepResult& result);
     void showRuns(std::vector<RunEntry> runs);
     void showError(const QString& message);
-    void onFinished(const engine::TrainResult& result);
+    void onTrainingFinished();
     void updateCurrentLabel();
     void redraw();
     void updateHighlight();
@@ -125,7 +121,8 @@ private:
     std::string shownCheckpoint_;
     std::map<double, engine::ActiveFractionPoint> points_;
     bool syncing_ = false;
-    JobTracker tracker_{this};
+    QPointer<JobLane> sweep_;          // the sweep running or last run
+    std::optional<Request> pending_;   // a newer request, run once the running sweep has stopped
     JobTracker runsTracker_{this};
 };
 

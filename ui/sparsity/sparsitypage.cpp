@@ -15,7 +15,7 @@
 #include "sparsity/activefractiontuner.h"
 #include "sparsity/blockloadheatmap.h"
 #include "charts/chartfeed.h"
-#include "core/jobbridge.h"
+#include "core/joblane.h"
 #include "charts/latestvaluefeed.h"
 #include "sparq/engine/engine.h"
 #include "core/workbench.h"
@@ -158,23 +158,21 @@ SparsityPage::SparsityPage(Workbench* workbench, QWidget* parent)
     split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
 
-    JobBridge* bridge = workbench_->bridge();
-    connect(bridge, &JobBridge::started, this, [this](qint64 runId, const QString&) {
+    // The page follows training jobs (a gated model's above all).
+    using Kind = engine::JobKind;
+    workbench_->onLanes(Kind::Train, this, &JobLane::started, [this](qint64 runId, const QString&) {
         feed_->set_run(runId);
         loads_->set_run(runId);
-        followSpec(workbench_->currentSpec());
+        followSpec(workbench_->specOf<engine::TrainSpec>());
     });
-    connect(bridge, &JobBridge::log, this, &SparsityPage::onLog);
-    connect(bridge, &JobBridge::finished, this, [this] { drainFeeds(); });
-    connect(workbench_, &Workbench::runningChanged, this, [this](bool running) {
-        if (!running || !workbench_->isTraining()) return;
-        if (workbench_->currentRun() > 0) {
-            feed_->set_run(workbench_->currentRun());
-            loads_->set_run(workbench_->currentRun());
-        }
-        followSpec(workbench_->currentSpec());
+    workbench_->onLanes(Kind::Train, this, &JobLane::log, [this](const QString& level, const QString& message) {
+        onLog(level, message);
     });
-    followSpec(workbench_->currentSpec());
+    workbench_->onLanes(Kind::Train, this, &JobLane::finished, [this] { drainFeeds(); });
+    connect(workbench_, &Workbench::laneStarted, this, [this](JobLane* lane) {
+        if (lane->kind() == Kind::Train) followSpec(lane->spec<engine::TrainSpec>());
+    });
+    followSpec(workbench_->specOf<engine::TrainSpec>());
 
     timer_ = new QTimer(this);
     timer_->setInterval(33);
@@ -213,8 +211,8 @@ void SparsityPage::followSpec(const engine::TrainSpec& spec) {
     }
     activation_->replot(QCustomPlot::rpQueuedReplot);
 
-    const qint64 run = workbench_->currentRun();
-    if (run <= 0 && !workbench_->isRunning()) {
+    const qint64 run = workbench_->runOf(engine::JobKind::Train);
+    if (run <= 0 && !workbench_->isRunning(engine::JobKind::Train)) {
         title_->setText(tr("<h2>Sparsity</h2>No job yet. Train a gated model (preset "
                            "<i>gated-mlp-fashion</i> on the Launch page, Ctrl+1) to see its layers "
                            "here, or tune a trained one below."));
@@ -301,7 +299,7 @@ void SparsityPage::updateAlertTitle() {
 
 void SparsityPage::onLog(const QString& level, const QString& message) {
     if (level != QLatin1String("warning") && level != QLatin1String("warn")) return;
-    const qint64 run = workbench_->currentRun();
+    const qint64 run = workbench_->runOf(engine::JobKind::Train);
     QString text = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
     if (run > 0) text += tr(" · run %1").arg(run);
     text += QStringLiteral(" · ") + message;

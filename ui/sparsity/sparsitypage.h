@@ -12,7 +12,7 @@
 
 #include <QWidget>
 
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 class QCustomPlot;
 class QCPGraph;

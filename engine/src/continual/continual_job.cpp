@@ -10,12 +10,13 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "continual/ewc.h"
-#include "job_control.h"
 #include "sparq/engine/errors.h"
+#include "train/trainer.h"
 
 // Series of a continual run, <m> = ewc | finetune | joint:
 //   continual/<m>/task                  the task index, at the method's step where it starts
@@ -40,42 +41,40 @@ torch::Tensor first_rows(torch::Tensor rows, std::int64_t limit) {
     return limit > 0 && limit < rows.size(0) ? rows.narrow(0, 0, limit) : rows;
 }
 
-// Where one method's progress goes: the job's bus and sink, or nowhere (tests).
+// Where one method's series and progress go: the job's bus and sink, or nowhere (tests).
+// Progress counts epochs: one epoch of one task of one method, `steps` steps each, the
+// method's epochs spanning [from, to] of the job.
 class Progress {
 public:
-    Progress(train::TrainContext* ctx, Method m, int units_before, int units_total)
-        : ctx_(ctx), prefix_(std::string("continual/") + to_string(m) + "/"), done_(units_before),
-          total_(units_total) {
-        if (ctx_) out_ = ctx_->bus.make_producer();
+    Progress(JobContext* ctx, Method m, int epochs, std::int64_t steps, double from, double to)
+        : ctx_(ctx), prefix_(std::string("continual/") + to_string(m) + "/") {
+        if (!ctx_) return;
+        out_ = ctx_->bus.make_producer();
+        steps_.emplace(*ctx_, std::string(to_string(m)), epochs, steps, from, to);
     }
-    bool stop() { return ctx_ && ctx_->job.should_stop(); }
+    bool stop() { return steps_ && steps_->stop(); }
     void put(const std::string& name, std::int64_t x, double v) {
         if (!ctx_) return;
         auto it = ids_.find(name);
         if (it == ids_.end()) it = ids_.emplace(name, ctx_->bus.series().intern(prefix_ + name)).first;
         out_.publish(ctx_->run, it->second, x, v);
     }
-    // One unit = one epoch of one task of one method.
-    void unit_done(double loss) {
-        ++done_;
-        if (!ctx_) return;
-        JobProgress p;
-        p.run_id = ctx_->run;
-        p.epoch = done_;
-        p.epochs = total_;
-        p.loss = loss;
-        ctx_->sink.on_progress(p);
+    void step_done(double loss, std::int64_t samples) {
+        if (steps_) steps_->step_done(loss, samples);
+    }
+    void epoch_done() {
+        if (steps_) steps_->next_epoch();
     }
     void log(const std::string& msg) {
-        if (ctx_) ctx_->sink.on_log("info", msg);
+        if (ctx_) ctx_->log("info", msg);
     }
 
 private:
-    train::TrainContext* ctx_;
+    JobContext* ctx_;
     std::string prefix_;
     profiler::Producer out_;
+    std::optional<StepProgress> steps_;
     std::unordered_map<std::string, profiler::SeriesId> ids_;
-    int done_, total_;
 };
 
 }  // namespace
@@ -205,12 +204,14 @@ void consolidate(const ContinualSpec& s, const TaskSet& tasks, const data::Split
 }  // namespace
 
 ContinualRun run_method(const ContinualSpec& s, const TaskSet& tasks, const data::FashionMnist& ds, Method method,
-                        models::ClassifierImpl& model, train::TrainContext* ctx, std::vector<FisherSummary>* fisher) {
+                        models::ClassifierImpl& model, JobContext* ctx, std::vector<FisherSummary>* fisher) {
     const auto t0 = Clock::now();
     const int T = tasks.size();
-    const int units = T * s.epochs_per_task;
-    const int before = ctx ? int(method) * units : 0;
-    Progress pg(ctx, method, before, units * (s.baseline == "joint" ? 3 : s.baseline == "finetune" ? 2 : 1));
+    // This method's share of the job: the methods run one after the other, in Method order.
+    const int methods = s.baseline == "joint" ? 3 : s.baseline == "finetune" ? 2 : 1;
+    const double share = 1.0 / double(methods), from = share * double(int(method));
+    const std::int64_t steps = (tasks.train_rows.front().size(0) + s.batch_size - 1) / s.batch_size;
+    Progress pg(ctx, method, T * s.epochs_per_task, steps, from, from + share);
     ContinualRun out;
     out.accuracy_matrix.assign(std::size_t(T), std::vector<double>(std::size_t(T), 0.0));
     const auto params = model.parameters();
@@ -232,8 +233,6 @@ ContinualRun run_method(const ContinualSpec& s, const TaskSet& tasks, const data
         for (int e = 0; e < s.epochs_per_task; ++e) {
             auto gen = at::detail::createCPUGenerator(s.seed * 1000003ull + std::uint64_t(t) * 1009ull + std::uint64_t(e));
             const auto order = torch::randperm(all_rows.size(0), gen, torch::kInt64).narrow(0, 0, n);
-            double loss_sum = 0;
-            std::int64_t batches = 0;
             for (std::int64_t at = 0; at < n; at += s.batch_size) {
                 if (pg.stop()) return out;
                 const auto sel = order.narrow(0, at, std::min<std::int64_t>(s.batch_size, n - at));
@@ -257,8 +256,7 @@ ContinualRun run_method(const ContinualSpec& s, const TaskSet& tasks, const data
                                       std::to_string(t + 1) + " (the loss is " + std::to_string(l) +
                                       "); lower lambda or lr");
                 pg.put("loss", step, l);
-                loss_sum += l;
-                ++batches;
+                pg.step_done(l, sel.size(0));
                 ++step;
             }
             const bool last = e + 1 == s.epochs_per_task;
@@ -268,7 +266,7 @@ ContinualRun run_method(const ContinualSpec& s, const TaskSet& tasks, const data
                 if (j <= t) pg.put("accuracy/task" + std::to_string(j), step, acc);
                 if (last) out.accuracy_matrix[std::size_t(t)][std::size_t(j)] = acc;
             }
-            pg.unit_done(loss_sum / double(std::max<std::int64_t>(batches, 1)));
+            pg.epoch_done();
         }
         double seen = 0;
         for (int j = 0; j < T; ++j) {
@@ -286,7 +284,7 @@ ContinualRun run_method(const ContinualSpec& s, const TaskSet& tasks, const data
     return out;
 }
 
-ContinualResult run_continual(const ContinualSpec& s, train::TrainContext& ctx) {
+ContinualResult run_continual(const ContinualSpec& s, JobContext& ctx) {
     validate(s);
     const auto t0 = Clock::now();
     at::set_num_threads(s.threads);
@@ -294,6 +292,7 @@ ContinualResult run_continual(const ContinualSpec& s, train::TrainContext& ctx) 
     const TaskSet tasks = make_tasks(s, *ds);
     ContinualResult r;
     r.run_id = ctx.run;
+    r.device = ctx.device.name;
     r.scenario = s.scenario;
     r.tasks = tasks.size();
     r.lambda = s.lambda;
@@ -302,7 +301,7 @@ ContinualResult run_continual(const ContinualSpec& s, train::TrainContext& ctx) 
         auto model = make_start_model(s);
         r.params = models::parameter_count(*model);
         into = run_method(s, tasks, *ds, m, *model, &ctx, m == Method::Ewc ? &r.fisher : nullptr);
-        return !ctx.job.cancel_requested();
+        return !ctx.cancel_requested();
     };
     r.status = "cancelled";
     if (!run(Method::Ewc, r.ewc)) return r;

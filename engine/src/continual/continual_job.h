@@ -9,7 +9,7 @@
 #include "data/fashion_mnist.h"
 #include "models/models.h"
 #include "sparq/engine/continual.h"
-#include "train/trainer.h"
+#include "job/job_context.h"
 
 namespace sparq::engine::continual {
 
@@ -47,13 +47,13 @@ const char* to_string(Method m);
 /// without one (tests) it runs silently. EWC appends its per-layer Fisher summaries to
 /// `fisher`, when given.
 ContinualRun run_method(const ContinualSpec& spec, const TaskSet& tasks, const data::FashionMnist& ds, Method method,
-                        models::ClassifierImpl& model, train::TrainContext* ctx,
+                        models::ClassifierImpl& model, JobContext* ctx,
                         std::vector<FisherSummary>* fisher = nullptr);
 
 /// The model every method starts from (the same weights for the same spec).
 std::shared_ptr<models::ClassifierImpl> make_start_model(const ContinualSpec& spec);
 
 /// The whole job: EWC and the baselines the spec asks for.
-ContinualResult run_continual(const ContinualSpec& spec, train::TrainContext& ctx);
+ContinualResult run_continual(const ContinualSpec& spec, JobContext& ctx);
 
 }  // namespace sparq::engine::continual

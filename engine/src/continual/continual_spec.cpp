@@ -1,113 +1,65 @@
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "spec/field_table.h"
 #include "sparq/engine/continual.h"
-#include "sparq/engine/errors.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 namespace sparq::engine {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
+namespace {
+
+using spec::choice_field;
+using spec::float_field;
+using spec::int_field;
+using spec::text_field;
+
+const spec::FieldTable<ContinualSpec>& continual_table() {
+#define F(info, member) SPARQ_FIELD(ContinualSpec, info, member)
+    static const spec::FieldTable<ContinualSpec> t("continual", "continual", "continual-learning", {
+        F(text_field("name", "run name (empty: '<scenario> fashion x<tasks> ewc')"), name),
+        F(text_field("preset", "the continual preset this came from"), preset),
+        F(text_field("description", "what the preset is for"), description),
+        F(choice_field("scenario", {"permuted", "split-task", "split-class"}, "permuted, split-task or split-class", true), scenario),
+        F(int_field("tasks", 1, 50, "tasks in the sequence (split scenarios: at most 5)", true), tasks),
+        F(int_field("task_seed", 0, 4294967295.0, "seed of the pixel permutations"), task_seed),
+        F(spec::int_list_field("hidden", 1, 8192, "hidden widths, comma-separated (1 to 8 layers)"), hidden),
+        F(choice_field("optimizer", {"adam", "sgd"}, "optimizer (a fresh one for every task)"), optimizer),
+        F(float_field("lr", 1e-9, 10.0, "learning rate"), lr),
+        F(float_field("momentum", 0.0, 0.9999, "SGD momentum"), momentum),
+        F(int_field("batch_size", 1, 65536, "batch size"), batch_size),
+        F(int_field("epochs_per_task", 1, 1000, "epochs per task", true), epochs_per_task),
+        F(int_field("seed", 0, 4294967295.0, "random seed"), seed),
+        F(float_field("lambda", 0.0, 1e12, "EWC penalty weight", true), lambda),
+        F(spec::float_list_field("lambdas", 0.0, 1e12, "lambda per task (missing tasks: lambda)"), lambdas),
+        F(float_field("online_gamma", 0.0, 1.0, "online EWC's decay (0 = a penalty per task)"), online_gamma),
+        F(choice_field("fisher", {"empirical", "true"}, "empirical or true Fisher"), fisher),
+        F(int_field("fisher_samples", 1, 60000, "images per Fisher estimate"), fisher_samples),
+        F(choice_field("baseline", {"finetune", "joint", "none"}, "finetune, joint (fine-tuning and joint training) or none"), baseline),
+        F(int_field("threads", 1, 256, "CPU threads"), threads),
+        F(int_field("limit_train", 0, 1e9, "per task: first N training images (0 = all)"), limit_train),
+        F(int_field("limit_test", 0, 1e9, "per task: first N test images (0 = all)"), limit_test),
+        F(text_field("data_dir", "folder of Fashion-MNIST IDX files (empty = default)"), data_dir),
+        F(spec::device_field(), device),
+    });
+#undef F
+    return t;
+}
+
+}  // namespace
+
+SPARQ_DEFINE_SPEC_FIELDS(ContinualSpec, continual_table)
+
 void validate(const ContinualSpec& s) {
-    auto bad = [](const std::string& f, const std::string& why) { throw ConfigError("continual: " + f + " " + why); };
-    if (s.scenario != "permuted" && s.scenario != "split-task" && s.scenario != "split-class")
-        bad("scenario", "must be permuted, split-task or split-class");
-    if (s.scenario == "permuted" && (s.tasks < 1 || s.tasks > 50)) bad("tasks", "must be in [1, 50]");
-    if (s.scenario != "permuted" && (s.tasks < 1 || s.tasks > 5))
-        bad("tasks", "must be in [1, 5] for split Fashion-MNIST (two classes per task)");
-    if (s.hidden.empty() || s.hidden.size() > 8) bad("hidden", "needs 1 to 8 widths");
-    for (int h : s.hidden)
-        if (h < 1 || h > 8192) bad("hidden", "widths must be in [1, 8192]");
-    if (s.optimizer != "sgd" && s.optimizer != "adam") bad("optimizer", "must be sgd or adam");
-    if (!(s.lr > 0 && s.lr <= 10)) bad("lr", "must be in (0, 10]");
-    if (!(s.momentum >= 0 && s.momentum < 1)) bad("momentum", "must be in [0, 1)");
-    if (s.batch_size < 1 || s.batch_size > 65536) bad("batch_size", "must be in [1, 65536]");
-    if (s.epochs_per_task < 1 || s.epochs_per_task > 1000) bad("epochs_per_task", "must be in [1, 1000]");
-    if (!(s.lambda >= 0 && std::isfinite(s.lambda))) bad("lambda", "must be a finite number >= 0");
-    for (double l : s.lambdas)
-        if (!(l >= 0 && std::isfinite(l))) bad("lambdas", "must be finite numbers >= 0");
-    if (!(s.online_gamma >= 0 && s.online_gamma <= 1)) bad("online_gamma", "must be in [0, 1] (0 = one penalty per task)");
-    if (s.fisher != "empirical" && s.fisher != "true") bad("fisher", "must be empirical or true");
-    if (s.fisher_samples < 1 || s.fisher_samples > 60000) bad("fisher_samples", "must be in [1, 60000]");
-    if (s.baseline != "finetune" && s.baseline != "joint" && s.baseline != "none")
-        bad("baseline", "must be finetune, joint or none");
-    if (s.threads < 1 || s.threads > 256) bad("threads", "must be in [1, 256]");
-    if (s.limit_train < 0 || s.limit_test < 0) bad("limit_train/limit_test", "must be >= 0");
-}
-
-void apply_json(ContinualSpec& s, const std::string& text, const std::string& what) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::exception& e) {
-        throw ConfigError(what + ": not valid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object()) throw ConfigError(what + ": expected a JSON object");
-    for (const auto& [key, v] : j.items()) {
-        try {
-            if (key == "kind") {
-                if (v != "continual") throw ConfigError(what + ": 'kind' = " + v.dump() + " is not a continual job");
-            } else if (key == "description") {
-                // for people choosing a preset
-            } else if (key == "name") v.get_to(s.name);
-            else if (key == "preset") v.get_to(s.preset);
-            else if (key == "data_dir") v.get_to(s.data_dir);
-            else if (key == "scenario") v.get_to(s.scenario);
-            else if (key == "tasks") v.get_to(s.tasks);
-            else if (key == "task_seed") v.get_to(s.task_seed);
-            else if (key == "hidden") v.get_to(s.hidden);
-            else if (key == "optimizer") v.get_to(s.optimizer);
-            else if (key == "lr") v.get_to(s.lr);
-            else if (key == "momentum") v.get_to(s.momentum);
-            else if (key == "batch_size") v.get_to(s.batch_size);
-            else if (key == "epochs_per_task") v.get_to(s.epochs_per_task);
-            else if (key == "seed") v.get_to(s.seed);
-            else if (key == "lambda") v.get_to(s.lambda);
-            else if (key == "lambdas") v.get_to(s.lambdas);
-            else if (key == "online_gamma") v.get_to(s.online_gamma);
-            else if (key == "fisher") v.get_to(s.fisher);
-            else if (key == "fisher_samples") v.get_to(s.fisher_samples);
-            else if (key == "baseline") v.get_to(s.baseline);
-            else if (key == "threads") v.get_to(s.threads);
-            else if (key == "limit_train") v.get_to(s.limit_train);
-            else if (key == "limit_test") v.get_to(s.limit_test);
-            else throw ConfigError(what + ": unknown key '" + key + "'");
-        } catch (const json::exception&) {
-            throw ConfigError(what + ": '" + key + "' has the wrong type");
-        }
-    }
-    validate(s);
-}
-
-std::string to_json(const ContinualSpec& s) {
-    return json{{"kind", "continual"},
-                {"name", s.name},
-                {"preset", s.preset},
-                {"scenario", s.scenario},
-                {"tasks", s.tasks},
-                {"task_seed", s.task_seed},
-                {"hidden", s.hidden},
-                {"optimizer", s.optimizer},
-                {"lr", s.lr},
-                {"momentum", s.momentum},
-                {"batch_size", s.batch_size},
-                {"epochs_per_task", s.epochs_per_task},
-                {"seed", s.seed},
-                {"lambda", s.lambda},
-                {"lambdas", s.lambdas},
-                {"online_gamma", s.online_gamma},
-                {"fisher", s.fisher},
-                {"fisher_samples", s.fisher_samples},
-                {"baseline", s.baseline},
-                {"limit_train", s.limit_train},
-                {"limit_test", s.limit_test}}
-        .dump();
+    continual_table().check(s);
+    if (s.scenario != "permuted" && s.tasks > 5)
+        throw ConfigError("continual: 'tasks' must be in [1, 5] for split Fashion-MNIST (two classes per task)");
+    if (s.hidden.empty() || s.hidden.size() > 8) throw ConfigError("continual: 'hidden' needs 1 to 8 widths");
 }
 
 std::vector<std::string> list_continual_presets() {
@@ -134,6 +86,7 @@ ContinualSpec load_continual_preset(const std::string& name) {
         ContinualSpec spec;
         spec.preset = name;
         apply_json(spec, ss.str(), "continual preset " + name + " (" + p.string() + ")");
+        validate(spec);
         return spec;
     }
     std::string known;
@@ -191,6 +144,7 @@ std::string to_json(const ContinualResult& r) {
            {"lambda", r.lambda},
            {"online_gamma", r.online_gamma},
            {"params", r.params},
+           {"device", r.device},
            {"wall_s", r.wall_s}};
     put_run(j, "ewc", r.ewc, true);
     put_run(j, "finetune", r.finetune, r.has_finetune);

@@ -13,11 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "data/fashion_mnist.h"
-#include "job_control.h"
 #include "models/models.h"
 #include "quant/hooked.h"
 #include "sparq/engine/errors.h"
 #include "train/checkpoint.h"
+#include "train/trainer.h"
 
 namespace sparq::engine::distill {
 
@@ -56,15 +56,17 @@ enum class Plan { ThreeStages, LogitOnly, LabelsOnly };
 
 struct Context {
     const DistillSpec& spec;
-    train::TrainContext& job;
+    JobContext& job;
     const data::FashionMnist& ds;
     const Teacher& teacher;
     std::int64_t labelled;
     std::int64_t steps_total;
 };
 
-// One student trained by `plan` for exactly ctx.steps_total optimizer steps.
-double train_student(const Context& c, Plan plan, std::uint64_t seed, const std::string& prefix) {
+// One student trained by `plan` for exactly ctx.steps_total optimizer steps; its progress spans
+// [from, to] of the job.
+double train_student(const Context& c, Plan plan, std::uint64_t seed, const std::string& prefix, const std::string& stage_text,
+                     double from, double to) {
     const DistillSpec& s = c.spec;
     TrainSpec sspec = load_preset(s.student_preset);
     torch::manual_seed(seed);
@@ -89,8 +91,9 @@ double train_student(const Context& c, Plan plan, std::uint64_t seed, const std:
     const double T = s.temperature;
     torch::Tensor perm;
     int stage = 0;
+    StepProgress progress(c.job, stage_text, 1, c.steps_total, from, to);
     for (std::int64_t step = 0; step < c.steps_total; ++step) {
-        if (c.job.job.should_stop()) break;
+        if (progress.stop()) break;
         if (step % per_epoch == 0) {
             auto gen = at::detail::createCPUGenerator(seed * 1000003ull + std::uint64_t(step / per_epoch));
             perm = torch::randperm(n, gen, torch::kInt64);
@@ -140,21 +143,25 @@ double train_student(const Context& c, Plan plan, std::uint64_t seed, const std:
         }
         loss.backward();
         opt.step();
+        progress.step_done(loss.item<double>(), x.size(0));
     }
     const double acc = train::evaluate(*student, c.ds.test, s.limit_test).accuracy;
     out.publish(c.job.run, ids.accuracy, c.steps_total, acc);
     return acc;
 }
 
-Teacher load_teacher(const DistillSpec& s, train::TrainContext& ctx, const data::FashionMnist& ds) {
+// The teacher's training (when it is trained here) is the first fifth of the job.
+constexpr double kTeacherShare = 0.2;
+
+Teacher load_teacher(const DistillSpec& s, JobContext& ctx, const data::FashionMnist& ds) {
     std::string ckpt = s.teacher_checkpoint;
     if (ckpt.empty()) {
         TrainSpec t = load_preset(s.teacher_preset);
         t.epochs = s.teacher_epochs;
         t.threads = s.threads;
         t.data_dir = s.data_dir;
-        ctx.sink.on_log("info", "training the teacher " + s.teacher_preset + " first");
-        const TrainResult r = train::run_training(t, ctx);
+        ctx.log("info", "training the teacher " + s.teacher_preset + " first");
+        const TrainResult r = train::run_training(t, ctx, 0.0, kTeacherShare);
         if (r.status != JobStatus::Completed) throw ConfigError("distill: the teacher's training did not complete");
         ckpt = r.checkpoint;
     }
@@ -213,13 +220,14 @@ torch::Tensor adaptive_alpha(const torch::Tensor& t_logits, const torch::Tensor&
     return torch::where(is_labelled, lab, torch::ones_like(lab));
 }
 
-DistillResult run_distill(const DistillSpec& s, train::TrainContext& ctx) {
+DistillResult run_distill(const DistillSpec& s, JobContext& ctx) {
     validate(s);
     const auto t0 = Clock::now();
     at::set_num_threads(s.threads);
     const auto ds = data::load_fashion_mnist(s.data_dir.empty() ? default_data_dir() : s.data_dir);
     DistillResult r;
     r.run_id = ctx.run;
+    r.device = ctx.device.name;
     r.seeds = s.seeds;
     const Teacher teacher = load_teacher(s, ctx, *ds);
     r.teacher_accuracy = teacher.accuracy;
@@ -231,17 +239,25 @@ DistillResult run_distill(const DistillSpec& s, train::TrainContext& ctx) {
     r.steps = (s.stage1_epochs + s.stage2_epochs + s.stage3_epochs) * per_epoch;
     const Context c{s, ctx, *ds, teacher, r.labelled, r.steps};
 
+    // Each student an equal share of what the teacher leaves of the job.
+    const double begin = s.teacher_checkpoint.empty() ? kTeacherShare : 0.0;
+    const int students = s.seeds * (s.baselines ? 3 : 1);
+    int trained = 0;
+    auto student = [&](Plan plan, std::uint64_t seed, const std::string& prefix, const std::string& what) {
+        const double share = (1.0 - begin) / double(students), from = begin + share * trained++;
+        return train_student(c, plan, seed, prefix, "seed " + std::to_string(seed) + ": " + what, from, from + share);
+    };
     std::vector<double> three, logit, alone;
     for (int k = 0; k < s.seeds; ++k) {
         const std::uint64_t seed = 1 + std::uint64_t(k);
-        ctx.sink.on_log("info", "seed " + std::to_string(seed) + ": three-stage student");
-        three.push_back(train_student(c, Plan::ThreeStages, seed, ""));
-        if (s.baselines && !ctx.job.cancel_requested()) {
-            ctx.sink.on_log("info", "seed " + std::to_string(seed) + ": logit-only and label-only baselines");
-            logit.push_back(train_student(c, Plan::LogitOnly, seed, "logit_only/"));
-            alone.push_back(train_student(c, Plan::LabelsOnly, seed, "alone/"));
+        ctx.log("info", "seed " + std::to_string(seed) + ": three-stage student");
+        three.push_back(student(Plan::ThreeStages, seed, "", "three-stage student"));
+        if (s.baselines && !ctx.cancel_requested()) {
+            ctx.log("info", "seed " + std::to_string(seed) + ": logit-only and label-only baselines");
+            logit.push_back(student(Plan::LogitOnly, seed, "logit_only/", "logit-only baseline"));
+            alone.push_back(student(Plan::LabelsOnly, seed, "alone/", "labels-only baseline"));
         }
-        if (ctx.job.cancel_requested()) {
+        if (ctx.cancel_requested()) {
             r.status = "cancelled";
             return r;
         }

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "sparq/engine/distill.h"
-#include "train/trainer.h"
+#include "job/job_context.h"
 
 namespace sparq::engine::distill {
 
@@ -26,6 +26,6 @@ torch::Tensor adaptive_alpha(const torch::Tensor& t_logits, const torch::Tensor&
                              const torch::Tensor& is_labelled, double discount);
 
 /// Runs the three stages and the baselines for every seed; see sparq/engine/distill.h.
-DistillResult run_distill(const DistillSpec& spec, train::TrainContext& ctx);
+DistillResult run_distill(const DistillSpec& spec, JobContext& ctx);
 
 }  // namespace sparq::engine::distill

@@ -1,81 +1,50 @@
-#include <nlohmann/json.hpp>
-
+#include "spec/field_table.h"
 #include "sparq/engine/distill.h"
-#include "sparq/engine/errors.h"
 
 namespace sparq::engine {
 
+namespace {
+
+using spec::float_field;
+using spec::int_field;
+using spec::text_field;
+
+const spec::FieldTable<DistillSpec>& distill_table() {
+#define F(info, member) SPARQ_FIELD(DistillSpec, info, member)
+    static const spec::FieldTable<DistillSpec> t("distill", "distill", "distillation", {
+        F(text_field("teacher_checkpoint", "trained teacher (a run's checkpoint.pt)"), teacher_checkpoint),
+        F(text_field("teacher_preset", "teacher preset, trained first when no checkpoint is given"), teacher_preset),
+        F(int_field("teacher_epochs", 1, 1000, "epochs when the teacher is trained first"), teacher_epochs),
+        F(text_field("student_preset", "student preset"), student_preset),
+        F(int_field("labelled", 1, 1e9, "the first N training images keep their labels"), labelled),
+        F(int_field("seeds", 1, 20, "repeat with K seeds; accuracies are means, *_std added"), seeds),
+        F(int_field("stage1_epochs", 0, 1000, "structure alignment epochs"), stage1_epochs),
+        F(int_field("stage2_epochs", 0, 1000, "task distillation epochs"), stage2_epochs),
+        F(int_field("stage3_epochs", 0, 1000, "adaptive distillation epochs"), stage3_epochs),
+        F(spec::choice_field("hint_loss", {"mse", "cosine"}, "stage 1's hint loss"), hint_loss),
+        F(int_field("hint_student_point", -1, 64, "the student feature aligned (-1: the last hidden)"), hint_student_point),
+        F(int_field("hint_teacher_point", -1, 64, "the teacher feature it is aligned to (-1: the last hidden)"), hint_teacher_point),
+        F(float_field("alpha", 0.0, 1.0, "stage 2 weight of the distillation term"), alpha),
+        F(float_field("temperature", 1e-6, 100.0, "distillation temperature, in (0, 100]"), temperature),
+        F(float_field("agreement_discount", 0.0, 1.0, "stage 3: alpha shrinks by this share where the student agrees"), agreement_discount),
+        F(spec::bool_field("baselines", "also train the label-only and logit-only students"), baselines),
+        F(int_field("threads", 1, 256, "CPU threads"), threads),
+        F(int_field("limit_test", 0, 1e9, "evaluate on the first N test images (0 = all)"), limit_test),
+        F(text_field("data_dir", "folder of Fashion-MNIST IDX files (empty = default)"), data_dir),
+        F(spec::device_field(), device),
+    });
+#undef F
+    return t;
+}
+
+}  // namespace
+
+SPARQ_DEFINE_SPEC_FIELDS(DistillSpec, distill_table)
+
 void validate(const DistillSpec& s) {
-    auto bad = [](const std::string& f, const std::string& why) { throw ConfigError("distill: " + f + " " + why); };
-    if (s.labelled < 1) bad("labelled", "must be >= 1");
-    if (s.seeds < 1 || s.seeds > 20) bad("seeds", "must be in [1, 20]");
-    if (s.stage1_epochs < 0 || s.stage2_epochs < 0 || s.stage3_epochs < 0 ||
-        s.stage1_epochs + s.stage2_epochs + s.stage3_epochs < 1)
-        bad("stage epochs", "must be >= 0 with at least one epoch in all");
-    if (s.hint_loss != "mse" && s.hint_loss != "cosine") bad("hint_loss", "must be mse or cosine");
-    if (!(s.alpha >= 0 && s.alpha <= 1)) bad("alpha", "must be in [0, 1]");
-    if (!(s.temperature > 0 && s.temperature <= 100)) bad("temperature", "must be in (0, 100]");
-    if (!(s.agreement_discount >= 0 && s.agreement_discount <= 1)) bad("agreement_discount", "must be in [0, 1]");
-    if (s.teacher_epochs < 1) bad("teacher_epochs", "must be >= 1");
-    if (s.threads < 1 || s.threads > 256) bad("threads", "must be in [1, 256]");
-}
-
-void apply_json(DistillSpec& s, const std::string& text, const std::string& what) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw ConfigError(what + ": not valid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object()) throw ConfigError(what + ": expected a JSON object");
-    for (const auto& [key, v] : j.items()) {
-        try {
-            if (key == "kind") continue;
-            else if (key == "teacher_checkpoint") v.get_to(s.teacher_checkpoint);
-            else if (key == "teacher_preset") v.get_to(s.teacher_preset);
-            else if (key == "teacher_epochs") v.get_to(s.teacher_epochs);
-            else if (key == "student_preset") v.get_to(s.student_preset);
-            else if (key == "labelled") v.get_to(s.labelled);
-            else if (key == "seeds") v.get_to(s.seeds);
-            else if (key == "stage1_epochs") v.get_to(s.stage1_epochs);
-            else if (key == "stage2_epochs") v.get_to(s.stage2_epochs);
-            else if (key == "stage3_epochs") v.get_to(s.stage3_epochs);
-            else if (key == "hint_loss") v.get_to(s.hint_loss);
-            else if (key == "hint_student_point") v.get_to(s.hint_student_point);
-            else if (key == "hint_teacher_point") v.get_to(s.hint_teacher_point);
-            else if (key == "alpha") v.get_to(s.alpha);
-            else if (key == "temperature") v.get_to(s.temperature);
-            else if (key == "agreement_discount") v.get_to(s.agreement_discount);
-            else if (key == "baselines") v.get_to(s.baselines);
-            else if (key == "threads") v.get_to(s.threads);
-            else if (key == "limit_test") v.get_to(s.limit_test);
-            else throw ConfigError(what + ": unknown key '" + key + "'");
-        } catch (const nlohmann::json::exception&) {
-            throw ConfigError(what + ": '" + key + "' has the wrong type");
-        }
-    }
-    validate(s);
-}
-
-std::string to_json(const DistillSpec& s) {
-    return nlohmann::json{{"kind", "distill"},
-                          {"teacher_checkpoint", s.teacher_checkpoint},
-                          {"teacher_preset", s.teacher_preset},
-                          {"teacher_epochs", s.teacher_epochs},
-                          {"student_preset", s.student_preset},
-                          {"labelled", s.labelled},
-                          {"seeds", s.seeds},
-                          {"stage1_epochs", s.stage1_epochs},
-                          {"stage2_epochs", s.stage2_epochs},
-                          {"stage3_epochs", s.stage3_epochs},
-                          {"hint_loss", s.hint_loss},
-                          {"hint_student_point", s.hint_student_point},
-                          {"hint_teacher_point", s.hint_teacher_point},
-                          {"alpha", s.alpha},
-                          {"temperature", s.temperature},
-                          {"agreement_discount", s.agreement_discount},
-                          {"baselines", s.baselines}}
-        .dump();
+    distill_table().check(s);
+    if (s.stage1_epochs + s.stage2_epochs + s.stage3_epochs < 1)
+        throw ConfigError("distill: stage epochs must be >= 0 with at least one epoch in all");
 }
 
 std::string to_json(const DistillResult& r) {
@@ -92,6 +61,7 @@ std::string to_json(const DistillResult& r) {
                      {"labelled", r.labelled},
                      {"seeds", r.seeds},
                      {"steps", r.steps},
+                     {"device", r.device},
                      {"wall_s", r.wall_s}};
     if (r.seeds > 1) {
         j["student_accuracy_std"] = r.student_accuracy_std;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "export/bundle.h"
+#include "export/export_job.h"
 #include "export/onnx_interp.h"
 #include "export/onnx_io.h"
 #include "export/onnx_models.h"
@@ -34,22 +35,6 @@ const std::vector<std::string>& class_names() {
     return names;
 }
 
-void validate(const ExportSpec& s) {
-    if (s.format != "onnx" && s.format != "bundle" && s.format != "triton")
-        throw ConfigError("export: format '" + s.format + "' is not one of onnx, bundle, triton");
-    if (s.precision != "fp32" && s.precision != "int8")
-        throw ConfigError("export: precision '" + s.precision + "' is not one of fp32, int8");
-    if ((s.run_id > 0) == !s.checkpoint.empty())
-        throw ConfigError("export needs a run id (--run ID) or a checkpoint, not both and not neither");
-    if (s.run_id < 0) throw ConfigError("export: run id must be positive");
-    if (s.out.empty())
-        throw ConfigError(s.format == "triton" ? "export: --out names the Triton model repository folder"
-                                               : "export: --out names the file to write");
-    if (s.limit_test < 0) throw ConfigError("export: limit_test must be >= 0 (0 = the whole test set)");
-    if (s.threads < 1 || s.threads > 256) throw ConfigError("export: threads must be in [1, 256]");
-    if (s.format == "triton") exporter::validate(s.triton);
-}
-
 std::string to_json(const ExportResult& r) {
     json j{{"run_id", r.run_id},
            {"format", r.format},
@@ -69,6 +54,7 @@ std::string to_json(const ExportResult& r) {
            {"quantized_now", r.quantized_now},
            {"checkpoint", r.checkpoint},
            {"messages", r.messages},
+           {"device", r.device},
            {"wall_s", r.wall_s}};
     if (r.opset > 0) {
         j["opset"] = r.opset;
@@ -172,22 +158,13 @@ Agreement check_onnx_file(const std::string& path, const std::string& arch, cons
     return a;
 }
 
-std::string folder_name(const std::string& s) {
-    std::string out = s;
-    for (char& c : out)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-    return out;
-}
-
 void write_triton(const ExportSpec& spec, const ExportSource& src, const std::string& onnx_bytes,
                   const TestImages& test, const torch::Tensor& engine, const Bar& bar, ExportResult& r, Agreement& a,
                   const std::function<void(const std::string&)>& say) {
     TritonSettings s = spec.triton;
     say(resolve_triton_settings(s, src.summary));
     const std::string arch = src.spec.model;
-    const std::string name = !s.model_name.empty() ? s.model_name
-                                                   : "sparq_" + folder_name(arch) + "_" + spec.precision +
-                                                         (src.run_id > 0 ? "_run" + std::to_string(src.run_id) : "");
+    const std::string name = !s.model_name.empty() ? s.model_name : export_stem(arch, spec.precision, src.run_id);
     const fs::path repo(spec.out);
     if (fs::exists(repo) && !fs::is_directory(repo))
         throw ConfigError("export: " + spec.out + " is a file; a Triton model repository is a folder");
@@ -238,14 +215,11 @@ void write_triton(const ExportSpec& spec, const ExportSource& src, const std::st
 
 }  // namespace
 
-}  // namespace exporter
-
-ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
-                          const std::function<void(const std::string&)>& on_message) {
-    using namespace exporter;
+ExportResult run_export(const ExportSpec& spec, JobContext& ctx) {
     validate(spec);
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string db = !spec.db.empty() ? spec.db : store ? store->path() : profiler::default_db_path();
+    profiler::RunStore* store = ctx.store;
+    const std::string db = store ? store->path() : profiler::default_db_path();
     at::set_num_threads(spec.threads);
     torch::NoGradGuard no_grad;
 
@@ -253,27 +227,40 @@ ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
     r.run_id = spec.run_id;
     r.format = spec.format;
     r.precision = spec.precision;
+    r.device = ctx.device.name;
     auto say = [&](const std::string& m) {
         r.messages.push_back(m);
-        if (on_message) on_message(m);
+        ctx.log("info", m);
     };
+    // Nothing is written before the last phase, and that writes under a temporary name: a
+    // cancelled export leaves nothing behind.
+    auto phase = [&](const std::string& what, double fraction) {
+        if (ctx.should_stop()) throw JobCancelled{};
+        ctx.progress(what, fraction);
+    };
+    phase("reading the model", 0.0);
     ExportSource src = resolve_source(spec, db);
     if (src.run_kind == "quantize" && spec.precision == "fp32")
         say("run " + std::to_string(src.run_id) + " is a quantize run: exporting the float model it started from (" +
             src.checkpoint + ")");
-    if (spec.precision == "int8") ensure_int8(src, db, store, say);
+    if (spec.precision == "int8") {
+        phase("quantizing", 0.1);
+        ensure_int8(src, db, store, say);
+    }
     r.architecture = src.spec.model;
     r.preset = src.preset;
     r.checkpoint = src.checkpoint;
     r.int8_model = src.int8_path;
     r.quantized_now = src.quantized_now;
 
+    phase("the engine on the test images", 0.3);
     const TestImages test = load_test_images(src.data_dir, spec.limit_test);
     const bool int8 = spec.precision == "int8";
     const torch::Tensor engine = int8 ? engine_logits(src.int8, test.pixels) : engine_logits(*src.model, test.pixels);
     r.engine_test_accuracy = accuracy(engine, test.labels);
     const Bar bar = bar_for(spec.precision, src.spec.model, engine);
 
+    phase("writing and verifying " + spec.out, 0.5);
     Agreement a;
     if (spec.format == "bundle") {
         BundleContent content = bundle_content(src, spec.precision, r.engine_test_accuracy, test.pixels.size(0));
@@ -322,5 +309,7 @@ ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store,
     }
     return r;
 }
+
+}  // namespace exporter
 
 }  // namespace sparq::engine

@@ -10,9 +10,6 @@ namespace sparq::engine::exporter {
 
 namespace {
 
-constexpr int kDefaultQueueDelayUs = 500;
-const std::vector<int> kDefaultPreferred{16, 64};
-
 std::string dims_text(const std::vector<std::int64_t>& dims) {
     std::string s = "[ ";
     for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
@@ -58,13 +55,13 @@ std::string resolve_triton_settings(TritonSettings& s, const nlohmann::json& run
         delay_from = "the run's serving benchmark";
     }
     if (s.preferred_batch_sizes.empty()) {
-        for (const int b : kDefaultPreferred)
+        for (const int b : triton_default_preferred_batch_sizes())
             if (b <= s.max_batch_size) s.preferred_batch_sizes.push_back(b);
         if (s.preferred_batch_sizes.empty()) s.preferred_batch_sizes.push_back(s.max_batch_size);
         sizes_from = "defaults";
     }
     if (s.max_queue_delay_us < 0) {
-        s.max_queue_delay_us = kDefaultQueueDelayUs;
+        s.max_queue_delay_us = triton_default_max_queue_delay_us();
         delay_from = "defaults";
     }
     std::sort(s.preferred_batch_sizes.begin(), s.preferred_batch_sizes.end());

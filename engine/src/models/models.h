@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "models/gated.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 namespace sparq::engine::models {
 

@@ -56,7 +56,7 @@ std::vector<ProfilerOverheadRow> bench_profiler_overhead(const ProfilerOverheadO
         for (int r = 0; r < o.rounds; ++r)
             for (int on = 0; on < 2; ++on) {
                 std::unique_ptr<profile::JobProfiler> profiler;
-                if (on) profiler = std::make_unique<profile::JobProfiler>(bus, nullptr, 1, o.profile, "{}", quiet);
+                if (on) profiler = std::make_unique<profile::JobProfiler>(bus, nullptr, 1, o.profile, "{}", quiet, Device{});
                 const auto t0 = Clock::now();
                 for (int k = 0; k < steps; ++k) step();
                 ms[on].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / steps);

@@ -1,7 +1,5 @@
 #include "profile/job_profiler.h"
 
-#include <torch/cuda.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -28,7 +26,8 @@ std::pair<double, double> activation_band(const std::string& config_json) {
 }  // namespace
 
 JobProfiler::JobProfiler(profiler::MetricBus& bus, profiler::RunStore* store, profiler::RunId run,
-                         const ProfileOptions& options, const std::string& config_json, JobSink& sink)
+                         const ProfileOptions& options, const std::string& config_json, JobSink& sink,
+                         const Device& device)
     : bus_(bus), store_(store), run_(run), options_(options) {
     std::string cpu = "process, cores, memory";
     process_ = std::make_unique<profiler::ProcessSampler>(bus, run);
@@ -44,17 +43,18 @@ JobProfiler::JobProfiler(profiler::MetricBus& bus, profiler::RunStore* store, pr
                    : ", ops (" + std::to_string(int(options_.ops_window * 100 + 0.5)) + "% of the time)";
     }
 
+    // The GPU's collectors watch a job that runs on it, and only such a job.
     std::string gpu;
     if (!options.gpu) {
         gpu = "off";
-    } else if (!torch::cuda::is_available()) {
-        gpu = "none (no CUDA device: CPU collectors only)";
+    } else if (!device.cuda) {
+        gpu = "none (the job runs on the CPU: CPU collectors only)";
     } else {
         std::string why;
         cupti_ = profiler::CuptiCollector::start(bus, run, options.period_ms, &why);
         gpu = cupti_ ? "CUPTI activity" : "CUPTI off: " + why;
         why.clear();
-        nvml_ = profiler::NvmlSampler::start(bus, run, 0, 100, &why);
+        nvml_ = profiler::NvmlSampler::start(bus, run, device.index, 100, &why);
         gpu += nvml_ ? ", NVML" : "; NVML off: " + why;
     }
     status_ = "profiler: CPU " + cpu + " · GPU " + gpu;
@@ -62,7 +62,8 @@ JobProfiler::JobProfiler(profiler::MetricBus& bus, profiler::RunStore* store, pr
     if (options.alerts) {
         const auto [low, high] = activation_band(config_json);
         alerts_ = std::make_unique<profiler::AlertMonitor>(
-            bus, run, profiler::default_alert_rules(low, high), store, [&sink](const profiler::AlertEvent& e) {
+            bus, run, profiler::default_alert_rules(low, high, device.cuda && options.gpu), store,
+            [&sink](const profiler::AlertEvent& e) {
                 AlertReport r;
                 r.run_id = e.run;
                 r.fired = e.fired;

@@ -1,9 +1,9 @@
 #pragma once
 // JobProfiler: everything the profiler runs beside one job, started when the job starts and
 // stopped when it ends. CPU collectors always (process and per-core utilization, memory,
-// per-operator times); CUPTI and NVML when a CUDA device is present; the default alert
-// rules. What cannot run is said once, in a status line (log and run event), and the job
-// goes on without it.
+// per-operator times); CUPTI and NVML for a job that runs on a GPU; the default alert rules
+// (the GPU's only there). What cannot run is said once, in a status line (log and run event),
+// and the job goes on without it.
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,8 +14,9 @@
 #include <mutex>
 
 #include "profile/op_profiler.h"
+#include "sparq/engine/device.h"
 #include "sparq/engine/engine.h"
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 #include "sparq/profiler/metric_bus.h"
 
 namespace sparq::profiler {
@@ -31,9 +32,10 @@ namespace sparq::engine::profile {
 class JobProfiler {
 public:
     /// `config_json` is the run's configuration: a gated model's active_fraction and
-    /// active_band set the activation-rate alert's band.
+    /// active_band set the activation-rate alert's band. `device`: where the job runs.
     JobProfiler(profiler::MetricBus& bus, profiler::RunStore* store, profiler::RunId run,
-                const ProfileOptions& options, const std::string& config_json, JobSink& sink);
+                const ProfileOptions& options, const std::string& config_json, JobSink& sink,
+                const Device& device);
     ~JobProfiler();  // delivers pending samples to the alerts, stops every collector
     JobProfiler(const JobProfiler&) = delete;
     JobProfiler& operator=(const JobProfiler&) = delete;

@@ -13,13 +13,13 @@
 #include <set>
 
 #include "data/fashion_mnist.h"
-#include "job_control.h"
 #include "models/models.h"
 #include "quant/convert.h"
 #include "quant/qat.h"
 #include "quant/qformat.h"
 #include "sparq/engine/errors.h"
 #include "train/checkpoint.h"
+#include "train/trainer.h"
 
 namespace sparq::engine::quant {
 
@@ -79,7 +79,7 @@ private:
 // Raises an alert (event + log) when a layer's error crosses the threshold upwards.
 class ErrorAlerts {
 public:
-    ErrorAlerts(double threshold, train::TrainContext& ctx) : threshold_(threshold), ctx_(ctx) {}
+    ErrorAlerts(double threshold, JobContext& ctx) : threshold_(threshold), ctx_(ctx) {}
     int check(const std::vector<LayerError>& errors, const std::string& when) {
         int above = 0;
         for (const auto& e : errors) {
@@ -99,7 +99,7 @@ public:
 
 private:
     double threshold_;
-    train::TrainContext& ctx_;
+    JobContext& ctx_;
     std::set<std::string> raised_;
 };
 
@@ -112,17 +112,17 @@ std::vector<QuantLayerError> to_result(const std::vector<LayerError>& errors) {
 // Returns the number of optimizer steps taken.
 std::int64_t run_qat(const QuantizeSpec& q, models::ClassifierImpl& model, FakeQuantHooks& hooks,
              const torch::Tensor& train_x, const torch::Tensor& train_y, const torch::Tensor& val,
-             train::TrainContext& ctx, ErrorSeries& series, ErrorAlerts& alerts) {
+             JobContext& ctx, double from, ErrorSeries& series, ErrorAlerts& alerts) {
     torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(q.qat_lr));
     const std::int64_t n = train_x.size(0), batch = q.batch_size, batches = (n + batch - 1) / batch;
     const auto loss_id = ctx.bus.series().intern("qat/loss");
-    std::int64_t step = 0;
+    // Errors are measured every error_every steps, and progress is reported with them.
+    StepProgress progress(ctx, "quantization-aware training", q.qat_epochs, batches, from, 0.9);
     for (int epoch = 0; epoch < q.qat_epochs; ++epoch) {
         auto gen = at::detail::createCPUGenerator(q.seed * 7919ull + std::uint64_t(epoch));
         const auto perm = torch::randperm(n, gen, torch::kInt64);
-        double loss_sum = 0;
         for (std::int64_t b = 0; b < batches; ++b) {
-            if (ctx.job.should_stop()) return step;
+            if (progress.stop()) return progress.step();
             model.train();
             const auto idx = perm.narrow(0, b * batch, std::min(batch, n - b * batch));
             opt.zero_grad();
@@ -131,36 +131,30 @@ std::int64_t run_qat(const QuantizeSpec& q, models::ClassifierImpl& model, FakeQ
             loss.backward();
             opt.step();
             hooks.step();
-            ++step;
             const double l = loss.item<double>();
-            loss_sum += l;
+            progress.step_done(l, idx.size(0));
+            const std::int64_t step = progress.step();
             series.producer().publish(ctx.run, loss_id, step, l);
             if (step % q.error_every == 0 || b + 1 == batches) {
                 const auto errors = layer_errors(model, convert(model, hooks.calibration()), val);
                 series.publish(step, errors);
                 alerts.check(errors, "at QAT step " + std::to_string(step));
-                JobProgress p;
-                p.run_id = ctx.run;
-                p.epoch = epoch + 1;
-                p.epochs = q.qat_epochs;
-                p.batch = b + 1;
-                p.batches = batches;
-                p.loss = loss_sum / double(b + 1);
-                ctx.sink.on_progress(p);
             }
         }
+        progress.next_epoch();
     }
-    return step;
+    return progress.step();
 }
 
 }  // namespace
 
-QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
+QuantizeResult run_quantize(const QuantizeSpec& q, JobContext& ctx) {
     validate(q);
     const auto t_start = Clock::now();
     at::set_num_threads(q.threads);
     QuantizeResult r;
     r.run_id = ctx.run;
+    r.device = ctx.device.name;
     r.mode = q.mode;
     r.observer = q.observer;
     r.kernel = kernels::int8_simd_path();
@@ -176,8 +170,8 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
         spec.data_dir = q.data_dir;
         spec.seed = q.seed;
         if (ctx.run_dir.empty()) throw ConfigError("quantize: training a float model needs a run folder");
-        ctx.sink.on_log("info", "training the float " + q.preset + " model first");
-        const TrainResult t = train::run_training(spec, ctx);
+        ctx.log("info", "training the float " + q.preset + " model first");
+        const TrainResult t = train::run_training(spec, ctx, 0.0, 0.5);
         if (t.status == JobStatus::Cancelled) {
             r.status = "cancelled";
             return r;
@@ -204,8 +198,10 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
     const std::int64_t n_test = q.limit_test > 0 ? std::min(q.limit_test, ds->test.size()) : ds->test.size();
     const auto test_x = ds->test.images.narrow(0, 0, n_test), test_y = ds->test.labels.narrow(0, 0, n_test);
 
+    const double after_float = q.checkpoint.empty() ? 0.5 : 0.0;
+    ctx.progress("calibrating (" + q.observer + ")", after_float);
     r.fp32_accuracy = float_accuracy(model, test_x, test_y);
-    ctx.sink.on_log("info", "float model: test accuracy " + std::to_string(r.fp32_accuracy));
+    ctx.log("info", "float model: test accuracy " + std::to_string(r.fp32_accuracy));
 
     // 3. Post-training quantization (also the starting point of QAT).
     const ObserverKind kind = parse_observer(q.observer);
@@ -213,7 +209,7 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
     QuantModel qm = convert(model, cal);
     r.ptq_int8_accuracy = int8_accuracy(qm, test_x, test_y);
     r.ptq_accuracy_retention = r.fp32_accuracy > 0 ? r.ptq_int8_accuracy / r.fp32_accuracy : 0;
-    ctx.sink.on_log("info", "post-training quantization (" + q.observer + "): INT8 test accuracy " +
+    ctx.log("info", "post-training quantization (" + q.observer + "): INT8 test accuracy " +
                                 std::to_string(r.ptq_int8_accuracy));
 
     ErrorSeries series(ctx.bus, ctx.run);
@@ -221,8 +217,8 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
     std::int64_t steps = 0;
     if (q.mode == "qat") {
         FakeQuantHooks hooks(cal, q.freeze_observers_after);
-        steps = run_qat(q, model, hooks, fit_x, fit_y, val_x, ctx, series, alerts);
-        if (ctx.job.cancel_requested()) {
+        steps = run_qat(q, model, hooks, fit_x, fit_y, val_x, ctx, after_float, series, alerts);
+        if (ctx.cancel_requested()) {
             r.status = "cancelled";
             return r;
         }
@@ -263,7 +259,8 @@ QuantizeResult run_quantize(const QuantizeSpec& q, train::TrainContext& ctx) {
     }
 
     // 6. Latency, the two paths alternated in one process.
-    ctx.sink.on_log("info", "timing FP32 (LibTorch) against INT8 at batch 1 and 64");
+    ctx.log("info", "timing FP32 (LibTorch) against INT8 at batch 1 and 64");
+    ctx.progress("timing FP32 against INT8", 0.9);
     model.eval();
     torch::NoGradGuard no_grad;
     time_fp32_vs_int8(model, qm, test_x, q.bench_seconds, r);

@@ -1,51 +1,53 @@
-#include <nlohmann/json.hpp>
-
-#include "sparq/engine/errors.h"
+#include "spec/field_table.h"
 #include "sparq/engine/quantize.h"
 
 namespace sparq::engine {
 
-void validate(const QuantizeSpec& q) {
-    auto bad = [](const std::string& field, const std::string& why) {
-        throw ConfigError("quantize: " + field + " " + why);
-    };
-    if (q.mode != "ptq" && q.mode != "qat") bad("mode", "'" + q.mode + "' is not one of ptq, qat");
-    if (q.observer != "minmax" && q.observer != "ema" && q.observer != "percentile" && q.observer != "mse")
-        bad("observer", "'" + q.observer + "' is not one of minmax, ema, percentile, mse");
-    if (q.checkpoint.empty() && q.preset.empty()) bad("preset", "or checkpoint is required");
-    if (!(q.percentile > 50 && q.percentile <= 100)) bad("percentile", "must be in (50, 100]");
-    if (q.calibration_samples < 64 || q.calibration_samples > 30000) bad("calibration", "must be in [64, 30000]");
-    if (q.qat_epochs < 1 || q.qat_epochs > 100) bad("qat_epochs", "must be in [1, 100]");
-    if (q.freeze_observers_after < 0) bad("freeze_observers_after", "must be >= 0");
-    if (!(q.qat_lr > 0 && q.qat_lr < 1)) bad("qat_lr", "must be in (0, 1)");
-    if (q.batch_size < 1 || q.batch_size > 65536) bad("batch_size", "must be in [1, 65536]");
-    if (q.error_every < 1) bad("error_every", "must be >= 1");
-    if (!(q.error_alert > 0)) bad("error_alert", "must be > 0");
-    if (q.threads < 1 || q.threads > 256) bad("threads", "must be in [1, 256]");
-    if (q.train_epochs < 0 || q.limit_train < 0 || q.limit_test < 0) bad("limits", "must be >= 0");
-    if (!(q.bench_seconds > 0)) bad("bench_seconds", "must be > 0");
+namespace {
+
+using spec::choice_field;
+using spec::float_field;
+using spec::int_field;
+using spec::text_field;
+
+const spec::FieldTable<QuantizeSpec>& quantize_table() {
+#define F(info, member) SPARQ_FIELD(QuantizeSpec, info, member)
+    static const spec::FieldTable<QuantizeSpec> t("quantize", "quantize", "quantization", {
+        F(text_field("name", "run name (empty: '<preset> int8 <mode>')"), name),
+        F(text_field("preset", "the float model's preset, trained first when no checkpoint is given"), preset),
+        F(text_field("checkpoint", "trained float model (a run's checkpoint.pt)"), checkpoint),
+        F(choice_field("mode", {"ptq", "qat"}, "ptq (calibration only) or qat (quantization-aware fine-tuning)", true), mode),
+        F(choice_field("observer", {"minmax", "ema", "percentile", "mse"}, "calibration observer", true), observer),
+        F(float_field("percentile", 50.0, 100.0, "percentile observer: the percentile kept, in (50, 100]"), percentile),
+        F(int_field("calibration_samples", 64, 30000, "training images held out for calibration"), calibration_samples),
+        F(int_field("qat_epochs", 1, 100, "QAT fine-tuning epochs"), qat_epochs),
+        F(int_field("freeze_observers_after", 0, 1e9, "QAT steps before the ranges freeze"), freeze_observers_after),
+        F(float_field("qat_lr", 1e-9, 0.999, "QAT learning rate"), qat_lr),
+        F(int_field("batch_size", 1, 65536, "QAT batch size"), batch_size),
+        F(int_field("error_every", 1, 1e9, "QAT steps between per-layer error measurements"), error_every),
+        F(float_field("error_alert", 1e-9, 1e9, "alert when a layer's relative error exceeds this"), error_alert),
+        F(int_field("train_epochs", 0, 10000, "epochs of float training when no checkpoint is given (0: the preset's)"), train_epochs),
+        F(int_field("threads", 1, 256, "CPU threads"), threads),
+        F(int_field("limit_train", 0, 1e9, "train / fine-tune on the first N images (0 = all)"), limit_train),
+        F(int_field("limit_test", 0, 1e9, "evaluate on the first N test images (0 = all)"), limit_test),
+        F(text_field("data_dir", "folder of Fashion-MNIST IDX files (empty = default)"), data_dir),
+        F(text_field("output", "INT8 model file (empty: the run's folder)"), output),
+        F(float_field("bench_seconds", 0.01, 3600, "timing per batch size and path"), bench_seconds),
+        F(int_field("seed", 0, 4294967295.0, "random seed"), seed),
+        F(spec::device_field(), device),
+    });
+#undef F
+    return t;
 }
 
-std::string to_json(const QuantizeSpec& q) {
-    return nlohmann::json{{"kind", "quantize"},
-                          {"preset", q.preset},
-                          {"checkpoint", q.checkpoint},
-                          {"mode", q.mode},
-                          {"observer", q.observer},
-                          {"percentile", q.percentile},
-                          {"calibration_samples", q.calibration_samples},
-                          {"qat_epochs", q.qat_epochs},
-                          {"freeze_observers_after", q.freeze_observers_after},
-                          {"qat_lr", q.qat_lr},
-                          {"batch_size", q.batch_size},
-                          {"error_every", q.error_every},
-                          {"error_alert", q.error_alert},
-                          {"train_epochs", q.train_epochs},
-                          {"threads", q.threads},
-                          {"limit_train", q.limit_train},
-                          {"limit_test", q.limit_test},
-                          {"seed", q.seed}}
-        .dump();
+}  // namespace
+
+SPARQ_DEFINE_SPEC_FIELDS(QuantizeSpec, quantize_table)
+
+void validate(const QuantizeSpec& q) {
+    quantize_table().check(q);
+    if (q.checkpoint.empty() && q.preset.empty()) throw ConfigError("quantize: 'preset' or 'checkpoint' is required");
+    if (!(q.percentile > 50)) throw ConfigError("quantize: 'percentile' must be in (50, 100]");
 }
 
 std::string to_json(const QuantizeResult& r) {
@@ -77,6 +79,7 @@ std::string to_json(const QuantizeResult& r) {
                      {"int8_model", r.int8_model},
                      {"float_checkpoint", r.float_checkpoint},
                      {"kernel", r.kernel},
+                     {"device", r.device},
                      {"wall_s", r.wall_s}};
     if (!r.error.empty()) j["error"] = r.error;
     return j.dump();

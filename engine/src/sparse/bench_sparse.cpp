@@ -13,7 +13,7 @@
 #include "sparq/engine/bench.h"
 #include "sparq/engine/errors.h"
 #include "train/checkpoint.h"
-#include "train/sparsity_stats.h"
+#include "sparse/sparsity_stats.h"
 
 namespace sparq::engine {
 
@@ -64,7 +64,7 @@ std::vector<SparseBenchRow> bench_sparse(const SparseBenchOptions& o) {
         std::vector<torch::Tensor> inputs;
         for (std::int64_t i = 0; i < slices; ++i) inputs.push_back(pool.narrow(0, i * batch, batch).contiguous());
 
-        train::SparsityTally tally(*model);
+        sparse::SparsityTally tally(*model);
         for (const auto& x : inputs) {  // warm-up, and the observed active fraction
             sparse(x);
             tally.add(*model, batch);

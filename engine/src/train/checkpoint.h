@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 namespace sparq::engine::train {
 

@@ -13,15 +13,14 @@
 #include <optional>
 
 #include "data/fashion_mnist.h"
-#include "job_control.h"
 #include "models/models.h"
 #include "sparq/engine/engine.h"
 #include "sparq/engine/errors.h"
 #include "sparq/profiler/process_sampler.h"
+#include "sparse/sparsity_stats.h"
 #include "train/checkpoint.h"
 #include "train/loss_scaler.h"
 #include "train/precision.h"
-#include "train/sparsity_stats.h"
 
 namespace sparq::engine::train {
 
@@ -42,12 +41,15 @@ EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std
     model.set_probe(tally != nullptr);
     const std::int64_t n = limit > 0 ? std::min(limit, split.size()) : split.size();
     constexpr std::int64_t kBatch = 1000;
+    // The model's device: the split stays where it was loaded, one batch at a time goes over.
+    const auto params = model.parameters();
+    const torch::Device device = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
     double loss_sum = 0.0;
     std::int64_t correct = 0;
     for (std::int64_t i = 0; i < n; i += kBatch) {
         const std::int64_t len = std::min(kBatch, n - i);
-        const auto x = split.images.narrow(0, i, len);
-        const auto y = split.labels.narrow(0, i, len);
+        const auto x = split.images.narrow(0, i, len).to(device, /*non_blocking=*/true);
+        const auto y = split.labels.narrow(0, i, len).to(device, /*non_blocking=*/true);
         const auto logits = model.forward(x);
         loss_sum += torch::nn::functional::cross_entropy(
                         logits, y,
@@ -148,7 +150,7 @@ std::pair<torch::Tensor, torch::Tensor> gated_loss(const TrainSpec& spec,
 }
 
 void publish_sparsity(const TrainSpec& spec, const SparsityTally& tally, const GateSeries& ids,
-                      TrainContext& ctx, profiler::Producer& out, std::int64_t step) {
+                      JobContext& ctx, profiler::Producer& out, std::int64_t step) {
     const auto zeros = tally.relu_zero_fraction();
     for (std::size_t i = 0; i < zeros.size() && i < ids.relu_zero.size(); ++i)
         out.publish(ctx.run, ids.relu_zero[i], step, zeros[i]);
@@ -172,24 +174,28 @@ void publish_sparsity(const TrainSpec& spec, const SparsityTally& tally, const G
 
 }  // namespace
 
-TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
+TrainResult run_training(const TrainSpec& spec, JobContext& ctx, double from, double to) {
     const auto t_start = Clock::now();
     at::set_num_threads(spec.threads);
     torch::manual_seed(spec.seed);
 
     TrainResult result;
     result.run_id = ctx.run;
-    result.device = "cpu";
+    result.device = ctx.device.name;
+    const torch::Device device = ctx.torch_device();
 
     const std::string data_dir = spec.data_dir.empty() ? default_data_dir() : spec.data_dir;
-    ctx.sink.on_log("info", "loading Fashion-MNIST from " + data_dir);
+    ctx.log("info", "loading Fashion-MNIST from " + data_dir);
     const auto ds = data::load_fashion_mnist(data_dir);
     const std::int64_t n_train =
         spec.limit_train > 0 ? std::min(spec.limit_train, ds->train.size()) : ds->train.size();
-    const auto train_x = ds->train.images.narrow(0, 0, n_train);
-    const auto train_y = ds->train.labels.narrow(0, 0, n_train);
+    // The training images go to the device once (60,000 x 784 floats: 188 MB); on the CPU
+    // this is the loaded tensor itself.
+    const auto train_x = ds->train.images.narrow(0, 0, n_train).to(device);
+    const auto train_y = ds->train.labels.narrow(0, 0, n_train).to(device);
 
     auto model = models::make_model(spec);
+    model->to(device);
     auto optimizer = make_optimizer(spec, *model);
     result.params = models::parameter_count(*model);
 
@@ -200,8 +206,7 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
         start_epoch = info.epoch;
         global_step = info.step;
         result.epochs = info.epoch;
-        ctx.sink.on_log("info", "resumed from " + spec.resume + " after epoch " +
-                                    std::to_string(info.epoch));
+        ctx.log("info", "resumed from " + spec.resume + " after epoch " + std::to_string(info.epoch));
         if (start_epoch >= spec.epochs)
             throw ConfigError("job: checkpoint " + spec.resume + " already completed " +
                               std::to_string(start_epoch) + " epochs; ask for more than that "
@@ -224,7 +229,6 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
     const std::int64_t batches = (n_train + batch - 1) / batch;
     double step_seconds = 0.0;
     std::int64_t steps_timed = 0, samples_timed = 0;
-    double throughput_ema = 0.0;
 
     // Reduced precision: autocast around the forward pass, dynamic loss scaling when asked
     // (always for fp16). LibTorch's CPU autocast knows BF16 only.
@@ -241,19 +245,19 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
     }
     const std::vector<torch::Tensor> params = model->parameters();
 
+    // Epochs already done (a resumed run) count as done in the progress.
+    StepProgress progress(ctx, "training " + spec.model, spec.epochs, batches, from, to);
+    for (int e = 0; e < start_epoch; ++e) progress.next_epoch();
     model->train();
     for (int epoch = start_epoch; epoch < spec.epochs; ++epoch) {
         const auto t_epoch = Clock::now();
         // Shuffle order depends only on (seed, epoch), so a resumed run sees the same order.
         auto gen = at::detail::createCPUGenerator(spec.seed * 1000003ull + std::uint64_t(epoch));
-        const auto perm = torch::randperm(n_train, gen, torch::kInt64);
-        double loss_sum = 0.0;
-        std::int64_t correct = 0, seen = 0;
-        auto last_progress = Clock::now() - std::chrono::seconds(1);
+        const auto perm = torch::randperm(n_train, gen, torch::kInt64).to(device);
+        std::int64_t correct = 0;
 
         for (std::int64_t b = 0; b < batches; ++b) {
-            if (ctx.job.should_stop()) break;
-            const auto t_step = Clock::now();
+            if (progress.stop()) break;
             const std::int64_t len = std::min(batch, n_train - b * batch);
             const auto idx = perm.narrow(0, b * batch, len);
             const auto x = train_x.index_select(0, idx);
@@ -282,25 +286,22 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
                 optimizer->step();
             }
 
+            // The step's one synchronisation: its loss and correct count, published below.
             const double loss_v = task_loss.item<double>();
             correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-            const double dt = seconds_since(t_step);
             if (!std::isfinite(loss_v))
                 throw ConfigError("job: training diverged (loss is " + std::to_string(loss_v) +
                                   " at step " + std::to_string(global_step) +
                                   "); lower 'lr' and try again");
+            const double dt = progress.step_done(loss_v, len);
             step_seconds += dt;
             ++steps_timed;
             samples_timed += len;
-            seen += len;
-            loss_sum += loss_v * double(len);
             ++global_step;
 
-            const double rate = double(len) / dt;
-            throughput_ema = throughput_ema == 0.0 ? rate : 0.9 * throughput_ema + 0.1 * rate;
             out.publish(ctx.run, ids.loss, global_step, loss_v);
             out.publish(ctx.run, ids.step_ms, global_step, dt * 1e3);
-            out.publish(ctx.run, ids.samples_per_s, global_step, throughput_ema);
+            out.publish(ctx.run, ids.samples_per_s, global_step, progress.samples_per_s());
             if (!gated.empty() && global_step % kGateStatsEvery == 0) {
                 double balance = 0.0;
                 for (std::size_t l = 0; l < gated.size(); ++l) {
@@ -311,27 +312,14 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
                 }
                 out.publish(ctx.run, gate_ids.balance, global_step, balance / double(gated.size()));
             }
-
-            if (seconds_since(last_progress) >= 0.1 || b + 1 == batches) {
-                last_progress = Clock::now();
-                JobProgress p;
-                p.run_id = ctx.run;
-                p.epoch = epoch + 1;
-                p.epochs = spec.epochs;
-                p.batch = b + 1;
-                p.batches = batches;
-                p.loss = loss_sum / double(seen);
-                p.samples_per_s = throughput_ema;
-                ctx.sink.on_progress(p);
-            }
         }
-        if (ctx.job.cancel_requested()) break;
+        if (ctx.cancel_requested()) break;
 
         EpochReport rep;
         rep.run_id = ctx.run;
         rep.epoch = epoch + 1;
-        rep.train_loss = loss_sum / double(seen);
-        rep.train_accuracy = double(correct) / double(seen);
+        rep.train_loss = progress.epoch_loss();
+        rep.train_accuracy = double(correct) / double(std::max<std::int64_t>(1, progress.epoch_samples()));
         SparsityTally tally(*model);
         const EvalResult test = evaluate(*model, ds->test, spec.limit_test, &tally);
         publish_sparsity(spec, tally, gate_ids, ctx, out, global_step);
@@ -365,9 +353,10 @@ TrainResult run_training(const TrainSpec& spec, TrainContext& ctx) {
             ctx.store->add_event(ctx.run, "info", "epoch", msg);
         }
         ctx.sink.on_epoch(rep);
+        progress.next_epoch();
     }
 
-    result.status = ctx.job.cancel_requested() ? JobStatus::Cancelled : JobStatus::Completed;
+    result.status = ctx.cancel_requested() ? JobStatus::Cancelled : JobStatus::Completed;
     result.train_samples_per_s = step_seconds > 0 ? double(samples_timed) / step_seconds : 0.0;
     result.step_ms = steps_timed > 0 ? step_seconds * 1e3 / double(steps_timed) : 0.0;
     result.peak_rss_mb = profiler::read_process_stats().peak_rss_mb;

@@ -1,6 +1,6 @@
 #pragma once
-// The training loop: batches, shuffling with a seed, evaluation every epoch, checkpoints,
-// resume, metrics on the bus. Runs on the job's worker thread.
+// The training loop: batches on the job's device, shuffling with a seed, evaluation every
+// epoch, checkpoints, resume, metrics on the bus. Runs on the job's worker thread.
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
@@ -9,29 +9,17 @@
 #include <string>
 
 #include "data/fashion_mnist.h"
+#include "job/job_context.h"
 #include "models/models.h"
+#include "sparq/engine/train.h"
 
-#include "sparq/engine/events.h"
-#include "sparq/engine/specs.h"
-#include "sparq/profiler/metric_bus.h"
-#include "sparq/profiler/run_store.h"
-
-namespace sparq::engine {
-class JobState;
+namespace sparq::engine::sparse {
+class SparsityTally;
 }
 
 namespace sparq::engine::train {
 
-class SparsityTally;
-
-struct TrainContext {
-    profiler::MetricBus& bus;
-    profiler::RunId run = 0;
-    std::string run_dir;               // checkpoints go here; empty = no checkpoints
-    JobState& job;
-    JobSink& sink;
-    profiler::RunStore* store = nullptr;  // for events and artifacts; may be null
-};
+using sparse::SparsityTally;
 
 struct EvalResult {
     double loss = 0.0;
@@ -46,8 +34,9 @@ EvalResult evaluate(models::ClassifierImpl& model, const data::Split& split, std
 /// The optimizer a spec asks for, over the model's parameters.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSpec& spec, torch::nn::Module& model);
 
-/// Trains the model a spec describes. Throws DataError / ConfigError on bad input; a
-/// cancelled job returns with status Cancelled.
-TrainResult run_training(const TrainSpec& spec, TrainContext& ctx);
+/// Trains the model a spec describes on the job's device, its progress spanning [from, to] of
+/// the job (distillation trains its teacher first). Throws DataError / ConfigError on bad input;
+/// a cancelled job returns with status Cancelled.
+TrainResult run_training(const TrainSpec& spec, JobContext& ctx, double from = 0.0, double to = 1.0);
 
 }  // namespace sparq::engine::train

@@ -64,7 +64,7 @@ struct ProfilerOverheadRow {
     std::string preset;
     double off_step_ms = 0;     // median over rounds, profiler off
     double on_step_ms = 0;      // median over rounds, profiler on (process, cores, ops, alerts;
-                                // CUPTI and NVML too on a GPU)
+                                // the model trains on the CPU, so no GPU collectors)
     double overhead_ratio = 0;  // on / off
     std::int64_t ops_recorded = 0;  // operator calls the profiler saw in its rounds
     double ops_coverage = 0;        // share of the "on" time with operators recorded, measured

@@ -10,11 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "sparq/engine/fields.h"
+
 namespace sparq::engine {
 
 struct ContinualSpec {
     std::string name;                    // run name; empty = "<scenario> x<tasks>"
     std::string preset;                  // the continual preset this came from, if any
+    std::string description;             // a line for people choosing a preset
     std::string scenario = "permuted";   // permuted | split-task | split-class
     int tasks = 10;                      // permuted: any count; split: 5 (two classes each)
     std::uint64_t task_seed = 1;         // seeds the pixel permutations
@@ -38,16 +41,13 @@ struct ContinualSpec {
     std::int64_t limit_train = 0;        // per task: first N of its training images (0 = all)
     std::int64_t limit_test = 0;         // per task: first N of its test images (0 = all)
     std::string data_dir;
+    std::string device = "auto";         // auto | cpu
 
     double lambda_for(int task) const {
         return task < int(lambdas.size()) ? lambdas[std::size_t(task)] : lambda;
     }
 };
-void validate(const ContinualSpec& spec);
-/// Applies a JSON object of ContinualSpec fields (the keys of to_json); unknown keys, wrong
-/// types and bad values throw ConfigError naming `what`.
-void apply_json(ContinualSpec& spec, const std::string& json_text, const std::string& what);
-std::string to_json(const ContinualSpec& spec);
+SPARQ_DECLARE_SPEC_FIELDS(ContinualSpec);
 /// Continual presets live in the "continual" folder of the preset folders.
 std::vector<std::string> list_continual_presets();
 ContinualSpec load_continual_preset(const std::string& name);
@@ -89,6 +89,7 @@ struct ContinualResult {
     ContinualRun finetune, joint;
     std::vector<FisherSummary> fisher;
     std::int64_t params = 0;
+    std::string device = "cpu";    // the device that ran the job
     double wall_s = 0;
 };
 /// Keys: tasks, lambda, ewc_average_accuracy, ewc_retention, accuracy_matrix (EWC),

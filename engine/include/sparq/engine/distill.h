@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sparq/engine/fields.h"
+
 namespace sparq::engine {
 
 struct DistillSpec {
@@ -32,12 +34,9 @@ struct DistillSpec {
     int threads = 2;
     std::int64_t limit_test = 0;
     std::string data_dir;
+    std::string device = "auto";          // auto | cpu
 };
-void validate(const DistillSpec& spec);
-/// Applies a JSON object of DistillSpec fields (the keys of to_json); unknown keys and wrong
-/// types throw ConfigError naming `what`.
-void apply_json(DistillSpec& spec, const std::string& json_text, const std::string& what);
-std::string to_json(const DistillSpec& spec);
+SPARQ_DECLARE_SPEC_FIELDS(DistillSpec);
 
 struct DistillResult {
     std::int64_t run_id = 0;
@@ -52,6 +51,7 @@ struct DistillResult {
     std::int64_t teacher_params = 0, student_params = 0, labelled = 0;
     int seeds = 1;
     std::int64_t steps = 0;     // optimizer steps of each student
+    std::string device = "cpu"; // the device that ran the job
     double wall_s = 0;
 };
 std::string to_json(const DistillResult& r);

@@ -6,10 +6,14 @@
 #include <string>
 
 #include "sparq/engine/continual.h"
+#include "sparq/engine/device.h"
 #include "sparq/engine/distill.h"
-#include "sparq/engine/events.h"
+#include "sparq/engine/export.h"
+#include "sparq/engine/job.h"
 #include "sparq/engine/quantize.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/serving.h"
+#include "sparq/engine/sparse.h"
+#include "sparq/engine/train.h"
 
 namespace sparq::profiler {
 class MetricBus;
@@ -22,7 +26,7 @@ namespace sparq::engine {
 /// the bus, so it reaches the live charts and the history like the job's own series.
 struct ProfileOptions {
     bool ops = true;          // per-operator self time and calls: ops/<name>/self_ms, .../calls
-    bool gpu = true;          // CUPTI activity and NVML samples when a CUDA device is present
+    bool gpu = true;          // CUPTI activity and NVML samples, for a job that runs on a GPU
     bool alerts = true;       // the default alert rules, fired alerts stored as run events
     int period_ms = 250;      // how often op counters and GPU windows are published
     double ops_window = 0.2;  // share of each period during which operators are recorded
@@ -41,31 +45,8 @@ struct EngineOptions {
     ProfileOptions profile;
 };
 
-class JobState;
-
-/// Handle to a submitted job. Copyable; all copies refer to the same job.
-class JobHandle {
-public:
-    JobHandle() = default;
-    explicit JobHandle(std::shared_ptr<JobState> state);
-
-    /// Asks the job to stop; it stops within one batch, keeps its last checkpoint and ends
-    /// as Cancelled.
-    void cancel();
-    void pause();
-    void resume();
-    JobStatus status() const;
-    std::int64_t run_id() const;
-    /// Blocks until the job ends and returns its summary.
-    TrainResult wait();
-    /// Waits at most timeout_ms; true when the job has ended.
-    bool wait_for(int timeout_ms);
-    bool valid() const { return state_ != nullptr; }
-
-private:
-    std::shared_ptr<JobState> state_;
-};
-
+/// The engine: runs every kind of job on its own worker thread, publishes its metrics on the
+/// bus, records it in the history, and hands back a Job<Result>.
 class Engine {
 public:
     explicit Engine(EngineOptions options);
@@ -73,32 +54,64 @@ public:
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    /// Validates the spec (throws ConfigError), records the run in the history, and starts
-    /// it on a worker thread. The sink must outlive the job.
-    JobHandle submit(const TrainSpec& spec, JobSink& sink);
-    /// A quantization job (kind "quantize" in the history). Its JobHandle result carries the
-    /// status and the INT8 test accuracy; the full summary goes to JobSink::on_quantized and
-    /// to the run's summary JSON.
-    JobHandle submit_quantize(const QuantizeSpec& spec, JobSink& sink);
+    /// Each submit validates the spec and resolves its device (throwing ConfigError, before
+    /// anything runs, for a bad value or a device that cannot run the job), records the run in
+    /// the history, and starts the job on a worker. The sink must outlive the job.
+    /// A training job (kind "train").
+    Job<TrainResult> submit(const TrainSpec& spec, JobSink& sink);
+    /// A quantization job (kind "quantize"): the float model (trained first when the spec names no
+    /// checkpoint), the INT8 model, the side-by-side.
+    Job<QuantizeResult> submit(const QuantizeSpec& spec, JobSink& sink);
     /// A distillation job (kind "distill"): the teacher (trained first when the spec names no
-    /// checkpoint), the three-stage student and the baselines. The JobHandle result carries
-    /// the status and the student's mean accuracy; the run's summary JSON is
-    /// to_json(DistillResult).
-    JobHandle submit_distill(const DistillSpec& spec, JobSink& sink);
-    /// A continual-learning job (kind "continual"): EWC through the task sequence, then the
-    /// baselines. The JobHandle result carries the status and EWC's average accuracy; the
-    /// run's summary JSON is to_json(ContinualResult).
-    JobHandle submit_continual(const ContinualSpec& spec, JobSink& sink);
+    /// checkpoint), the three-stage student and the baselines.
+    Job<DistillResult> submit(const DistillSpec& spec, JobSink& sink);
+    /// A continual-learning job (kind "continual"): EWC through the task sequence, then the baselines.
+    Job<ContinualResult> submit(const ContinualSpec& spec, JobSink& sink);
+    /// A serving benchmark (kind "serve"): tiny-lm (trained and cached first when needed) serving
+    /// the seeded workload under each policy of the spec. Cancelled, it keeps the policies that
+    /// finished.
+    Job<ServeBenchReport> submit(const ServeBenchSpec& spec, JobSink& sink);
+    /// An export of a recorded run's model (no run of its own: the export is registered as an
+    /// artifact and an event of the run exported).
+    Job<ExportResult> submit(const ExportSpec& spec, JobSink& sink);
+    /// A sweep of a trained gated model's active fraction (not recorded).
+    Job<SweepResult> submit(const SweepSpec& spec, JobSink& sink);
+
+    /// The history this engine records in; null when it records nothing.
+    profiler::RunStore* store() const;
+    /// Where runs keep their files: <root>/<run-id>/.
+    std::string workspace_root() const;
+    /// Where trained serving models are cached: models/ beside the history.
+    std::string model_cache_dir() const;
 
     /// Parameter count of the model a spec describes (no training).
     static std::int64_t count_params(const TrainSpec& spec);
-    /// "cpu", or the GPU's name when a usable CUDA device is present.
-    static std::string device_name();
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// The kind of job a spec makes.
+constexpr JobKind kind_of(const TrainSpec&) { return JobKind::Train; }
+constexpr JobKind kind_of(const QuantizeSpec&) { return JobKind::Quantize; }
+constexpr JobKind kind_of(const DistillSpec&) { return JobKind::Distill; }
+constexpr JobKind kind_of(const ContinualSpec&) { return JobKind::Continual; }
+constexpr JobKind kind_of(const ServeBenchSpec&) { return JobKind::Serve; }
+constexpr JobKind kind_of(const ExportSpec&) { return JobKind::Export; }
+constexpr JobKind kind_of(const SweepSpec&) { return JobKind::Sweep; }
+
+/// The name the history gives the run of a spec that names none: "mlp-fashion",
+/// "mlp-fashion int8 qat", "student-fashion from cnn-fashion", "permuted fashion x10 ewc",
+/// "serve-bench kmeans", "serve-bench of 5 policies", "export onnx of run 7",
+/// "sweep of run 7".
+std::string run_name(const TrainSpec& spec);
+std::string run_name(const QuantizeSpec& spec);
+std::string run_name(const DistillSpec& spec);
+std::string run_name(const ContinualSpec& spec);
+std::string run_name(const ServeBenchSpec& spec);
+std::string run_name(const ExportSpec& spec);
+std::string run_name(const SweepSpec& spec);
 
 /// Metric series names published by training jobs.
 namespace series {

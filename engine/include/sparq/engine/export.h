@@ -13,9 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sparq::profiler {
-class RunStore;
-}
+#include "sparq/engine/fields.h"
 
 namespace sparq::engine {
 
@@ -37,10 +35,16 @@ struct TritonSettings {
     std::string device = "cpu";              // cpu | gpu (instance_group kind)
 };
 
+/// The defaults of the Triton settings a spec and the run leave unset.
+std::vector<int> triton_default_preferred_batch_sizes();  // {16, 64}
+int triton_default_max_queue_delay_us();                   // 500
+/// "sparq_<arch>_<precision>_run<id>" (every character of arch but letters and digits as _):
+/// the Triton model folder an export names, and the stem of its default file names.
+std::string export_stem(const std::string& arch, const std::string& precision, std::int64_t run_id);
+
 struct ExportSpec {
-    std::int64_t run_id = 0;         // the run whose model to export (read from `db`)
+    std::int64_t run_id = 0;         // the run whose model to export (from the engine's history)
     std::string checkpoint;          // instead of a run: a training checkpoint file
-    std::string db;                  // history database; empty = the store's, else the default
     std::string format = "onnx";     // onnx | bundle | triton
     std::string precision = "fp32";  // fp32 | int8 (a run without an INT8 model is quantized
                                      // first with the default post-training settings)
@@ -49,10 +53,12 @@ struct ExportSpec {
     std::string data_dir;            // Fashion-MNIST for verification; empty = the run's / default
     std::int64_t limit_test = 0;     // verify on the first N test images (0 = all)
     int threads = 2;
+    std::string device = "auto";     // auto | cpu (the engine side of the verification)
 };
 
-/// Throws ConfigError naming the field.
-void validate(const ExportSpec& spec);
+/// Keys as the flags of `sparq-cli export` with - as _; the Triton settings too ("max_batch",
+/// "preferred_batch", "max_queue_delay_us", "instances", "triton_device", "model_name").
+SPARQ_DECLARE_SPEC_FIELDS(ExportSpec);
 
 /// What an export wrote and how well the reloaded file matched the engine.
 struct ExportResult {
@@ -76,22 +82,20 @@ struct ExportResult {
     std::string int8_model;           // int8: the engine model exported (.sqint8)
     std::string checkpoint;           // the float checkpoint behind the export
     std::vector<std::string> messages;  // what the user should know (e.g. quantized first)
+    std::string device = "cpu";       // the device that ran the engine's side
     double wall_s = 0;
 };
 std::string to_json(const ExportResult& r);
 
-/// Exports on the calling thread (the GUI calls it on a worker; it takes seconds to a
-/// minute). `store`, when given, registers the export as an artifact of the run
-/// ("export-onnx", "export-bundle", "export-triton") with an "export" event holding
-/// to_json(result); an INT8 model quantized on the way is registered as "int8-model".
-/// `on_message` receives the messages as they happen. Throws ConfigError / DataError /
-/// FormatError on bad input and VerificationError when the reloaded export does not match
-/// the engine (nothing is left under the destination then). The bar: FP32 dense models within
-/// 1e-4 of the engine's logits on every image; FP32 gated models within 1e-4 x max(1,
-/// largest |logit|) on all but 0.1% of the images (inputs whose block scores tie to within
-/// rounding); INT8 the engine's INT8 class on at least 99% of the images.
-ExportResult export_model(const ExportSpec& spec, profiler::RunStore* store = nullptr,
-                          const std::function<void(const std::string&)>& on_message = {});
+// An export runs as a job (Engine::submit): the engine's history registers it as an artifact of
+// the run ("export-onnx", "export-bundle", "export-triton") with an "export" event holding
+// to_json(result); an INT8 model quantized on the way is registered as "int8-model". Its log
+// lines are the messages as they happen. It fails with the message of a ConfigError /
+// DataError / FormatError on bad input, or of a VerificationError when the reloaded export
+// does not match the engine (nothing is left under the destination then). The bar: FP32 dense
+// models within 1e-4 of the engine's logits on every image; FP32 gated models within 1e-4 x
+// max(1, largest |logit|) on all but 0.1% of the images (inputs whose block scores tie to
+// within rounding); INT8 the engine's INT8 class on at least 99% of the images.
 
 /// A bundle run on images: `sparq-cli infer --bundle PATH --input FILE [--labels FILE]`.
 struct BundleInference {

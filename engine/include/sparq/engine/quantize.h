@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sparq/engine/fields.h"
+
 namespace sparq::engine {
 
 struct QuantizeSpec {
@@ -30,11 +32,10 @@ struct QuantizeSpec {
     std::string output;               // INT8 model file; empty = <run dir>/model.sqint8
     double bench_seconds = 1.0;       // timing per batch size and path
     std::uint64_t seed = 1;
+    std::string device = "auto";     // auto | cpu (the INT8 kernels are CPU kernels)
 };
 
-/// Throws ConfigError naming the field.
-void validate(const QuantizeSpec& spec);
-std::string to_json(const QuantizeSpec& spec);
+SPARQ_DECLARE_SPEC_FIELDS(QuantizeSpec);
 
 struct QuantLayerError {
     std::string name;
@@ -60,6 +61,7 @@ struct QuantizeResult {
     std::string int8_model;             // file written
     std::string float_checkpoint;       // the float model quantized
     std::string kernel;                 // avx2 | scalar
+    std::string device = "cpu";         // the device that ran the job
     double wall_s = 0;
 };
 std::string to_json(const QuantizeResult& r);

@@ -5,16 +5,12 @@
 // slots), KV-cache bytes (the cache tensors as allocated), CPU utilization. An edge/cloud
 // router sends each request to a small or a large model by a rule the user tunes. No torch
 // types cross this header.
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
-namespace sparq::profiler {
-class MetricBus;
-class RunStore;
-}  // namespace sparq::profiler
+#include "sparq/engine/fields.h"
 
 namespace sparq::engine {
 
@@ -93,7 +89,7 @@ struct RouterRule {
 struct ServeBenchSpec {
     LmSpec model;                    // the cloud model (and the only one without routing)
     std::string checkpoint;          // trained tiny-lm; empty = the cached one, trained if absent
-    std::string cache_dir;           // where trained models are cached; empty = beside the history
+    std::string cache_dir;           // where trained models are cached; empty = models/ beside the history
     WorkloadSpec workload;
     BatchPolicySpec batching;
     std::vector<std::string> compare;  // policies to run one after the other on the same workload
@@ -104,12 +100,16 @@ struct ServeBenchSpec {
     RouterRule router;
     int threads = 1;                 // decode steps are dispatch-bound: two threads are no faster
                                      // on an idle machine and much slower beside other work
-    std::string db;                  // history database; empty = the default
-    bool record = true;              // store the run (kind "serve") in the history
+    std::string device = "auto";     // auto | cpu
 };
 
-/// Validates a spec; throws ConfigError naming the field.
-void validate(const ServeBenchSpec& spec);
+/// The fields are flat keys: "policy", "requests", "rate", "prompt" (KIND:MEDIAN:SIGMA:MIN:MAX),
+/// "max_batch", "clusters", ... (the flag names of `sparq-cli serve-bench` with - as _).
+SPARQ_DECLARE_SPEC_FIELDS(ServeBenchSpec);
+/// A length distribution's text form, KIND[:MEDIAN[:SIGMA[:MIN[:MAX]]]], over `base`;
+/// throws ConfigError naming `what`.
+LengthDistribution parse_lengths(const std::string& text, const LengthDistribution& base, const std::string& what);
+std::string to_text(const LengthDistribution& d);
 
 struct ServeResult {
     std::string policy;
@@ -158,22 +158,16 @@ struct ServeBenchReport {
     std::vector<ServeResult> results;
     std::vector<AttentionProbe> attention;  // filled by probe_attention
     bool cancelled = false;          // stopped early: `results` holds the policies that finished
+    std::string device = "cpu";      // the device that served
 };
 
-/// Progress and live figures: a line of text now and then; the bus gets the series
-/// serve/<policy>/{queue,batch,latency_p95_ms,throughput_rps,padding,kv_cache_mb}.
+/// A line of text now and then (a model being trained first, a probe's figures).
 using ServeLog = std::function<void(const std::string& line)>;
 
-/// Runs the spec's policy (or every policy of `compare`) on the same seeded workload, one
-/// after the other in this process. `bus` may be null. Setting `stop` (from any thread) ends
-/// it within a decode step (or a training step): the policy then running is dropped, the
-/// ones that finished are reported and stored, the run is stored as cancelled, and
-/// report.cancelled is set.
-ServeBenchReport serve_bench(const ServeBenchSpec& spec, profiler::MetricBus* bus, profiler::RunStore* store,
-                             const ServeLog& log, const std::atomic<bool>* stop = nullptr);
-
-/// KV-cache memory and held-out quality of full and segmented attention at a long input.
-std::vector<AttentionProbe> probe_attention(const ServeBenchSpec& spec, int input_length, const ServeLog& log);
+/// KV-cache memory and held-out quality of full and segmented attention at a long input (a
+/// measurement, not a job: the model is taken from, or trained into, `cache_dir`).
+std::vector<AttentionProbe> probe_attention(const ServeBenchSpec& spec, const std::string& cache_dir,
+                                            int input_length, const ServeLog& log);
 
 /// One result as a JSON object: policy, throughput_rps, tokens_per_s, p50_ms, p95_ms,
 /// p99_ms, padding_fraction, mean_batch, and the rest of ServeResult.

@@ -4,7 +4,19 @@
 #include <string>
 #include <vector>
 
+#include "sparq/engine/fields.h"
+
 namespace sparq::engine {
+
+struct SweepSpec {
+    std::int64_t run_id = 0;           // the training run whose checkpoint to sweep (the engine's history)
+    std::string checkpoint;            // instead of a run: a gated model's checkpoint
+    std::vector<double> fractions{0.125, 0.25, 0.375, 0.5, 0.75, 1.0};
+    int threads = 2;
+    std::int64_t limit_test = 0;       // evaluate on the first N test images (0 = all)
+    std::string device = "auto";       // auto | cpu
+};
+SPARQ_DECLARE_SPEC_FIELDS(SweepSpec);
 
 struct ActiveFractionPoint {
     double active_fraction = 0;        // requested share of blocks kept per input
@@ -14,12 +26,17 @@ struct ActiveFractionPoint {
     double active_param_fraction = 0;  // observed over the evaluated test images
 };
 
-/// Loads a gated model from its checkpoint (the spec stored inside it) and evaluates it on
-/// the first `limit_test` test images (0 = all) at each fraction. Throws DataError /
-/// ConfigError for a missing, damaged or non-gated checkpoint.
-std::vector<ActiveFractionPoint> sweep_active_fraction(const std::string& checkpoint,
-                                                       const std::vector<double>& fractions,
-                                                       int threads = 2,
-                                                       std::int64_t limit_test = 0);
+/// A sweep job's result: the gated model (from its checkpoint, the spec stored inside it)
+/// evaluated at each fraction. A missing, damaged or non-gated checkpoint fails the job with a
+/// DataError's or ConfigError's message.
+struct SweepResult {
+    std::int64_t run_id = 0;           // the run swept (0 for a checkpoint given by path)
+    std::string checkpoint;
+    std::vector<ActiveFractionPoint> points;
+    std::string device = "cpu";
+};
+/// {"checkpoint", "points": [{active_fraction, test_accuracy, latency_ms_b1, latency_ms_b64,
+/// active_param_fraction}, ...]}
+std::string to_json(const SweepResult& r);
 
 }  // namespace sparq::engine

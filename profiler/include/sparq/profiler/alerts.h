@@ -50,10 +50,10 @@ struct AlertEvent {
 /// special).
 bool series_matches(const std::string& pattern, const std::string& name);
 
-/// The defaults of issue 6: gated layers' activation rate outside [low, high], any
-/// quantization error above 0.05, test accuracy more than 2 points below its best, GPU busy
-/// under 50% for 10 s.
-std::vector<AlertRule> default_alert_rules(double activation_low, double activation_high);
+/// The default rules: gated layers' activation rate outside [low, high], any quantization error
+/// above 0.05, test accuracy more than 2 points below its best, and for a job on a GPU
+/// (`gpu`) the GPU busy under 50% for 10 s.
+std::vector<AlertRule> default_alert_rules(double activation_low, double activation_high, bool gpu);
 
 /// Evaluates rules over samples fed in time order; no threads, no bus.
 class AlertEngine {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "sparq/engine/errors.h"
-#include "sparq/engine/specs.h"
+#include "sparq/engine/train.h"
 
 namespace fs = std::filesystem;
 

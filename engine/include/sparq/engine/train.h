@@ -1,10 +1,12 @@
 #pragma once
-// Job specifications: plain structs, also loadable from JSON presets. Every field is
-// described by a FieldInfo so that the CLI, the GUI launcher and the JSON loader validate
-// it the same way.
+// Training jobs: the spec (a plain struct, also loadable from a JSON preset; its fields are
+// described once, see fields.h), the result, and the presets.
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "sparq/engine/fields.h"
+#include "sparq/engine/job.h"
 
 namespace sparq::engine {
 
@@ -28,6 +30,7 @@ struct TrainSpec {
     std::int64_t limit_test = 0;        // evaluate on the first N test images (0 = all)
     std::string data_dir;               // folder of IDX files; empty = default
     std::string resume;                 // checkpoint to resume from; empty = start fresh
+    std::string device = "auto";        // auto | cpu | cuda | cuda:N (device.h)
     bool checkpoint = true;             // write model + optimizer every epoch
     std::string precision = "fp32";     // fp32 | bf16 | fp16 (autocast; master weights FP32)
     std::string loss_scaling = "auto";  // auto (on for fp16) | on | off: dynamic loss scaling
@@ -47,37 +50,11 @@ struct TrainSpec {
                                         // active_fraction +- band
 };
 
-enum class FieldType { Int, Float, Text, Choice, IntList, Bool };
-
-/// Describes one job field: its JSON key, type, valid range and a line of help.
-struct FieldInfo {
-    std::string key;
-    FieldType type = FieldType::Int;
-    double min = 0;
-    double max = 0;
-    std::vector<std::string> choices;  // for Choice
-    std::string help;
-    bool main = false;                 // shown in the launcher's short form
-};
-
-/// The fields of TrainSpec, in display order.
-const std::vector<FieldInfo>& train_fields();
-
-/// Sets one field from its text form (as typed in a form or on a command line).
-/// Throws ConfigError naming the field and the valid range.
-void set_field(TrainSpec& spec, const std::string& key, const std::string& value);
-/// The text form of one field's current value.
-std::string get_field(const TrainSpec& spec, const std::string& key);
-
-/// Checks cross-field consistency and ranges; throws ConfigError.
-void validate(const TrainSpec& spec);
+SPARQ_DECLARE_SPEC_FIELDS(TrainSpec);
 
 /// Parses a JSON job config. Unknown keys, wrong types and out-of-range values throw
 /// ConfigError; `origin` (a file name or preset name) is named in the message.
 TrainSpec train_spec_from_json(const std::string& json_text, const std::string& origin);
-/// Applies the keys of a JSON object on top of an existing spec (same validation).
-void apply_json(TrainSpec& spec, const std::string& json_text, const std::string& origin);
-std::string to_json(const TrainSpec& spec);
 
 /// Preset folders searched in order: $SPARQ_PRESET_DIR, the build's resources/presets,
 /// the installed share/sparq/presets.
@@ -89,5 +66,31 @@ TrainSpec load_preset(const std::string& name);
 
 /// The default Fashion-MNIST folder ($SPARQ_DATA_DIR or /usr/share/datasets/fashion-mnist).
 std::string default_data_dir();
+
+/// The summary of a finished training job (also the CLI's --json object).
+struct TrainResult {
+    std::int64_t run_id = 0;
+    JobStatus status = JobStatus::Queued;
+    std::string error;                 // set when status == Failed
+    double test_accuracy = 0.0;        // after the last completed epoch
+    double best_test_accuracy = 0.0;
+    double final_train_loss = 0.0;
+    double train_samples_per_s = 0.0;  // training samples over time spent in training steps
+    double step_ms = 0.0;              // mean wall time of one optimizer step
+    int epochs = 0;                    // epochs completed (including resumed ones)
+    std::int64_t params = 0;
+    double wall_s = 0.0;
+    double peak_rss_mb = 0.0;
+    std::string checkpoint;            // last checkpoint written, if any
+    std::string device = "cpu";        // the device that trained the model
+    /// Parameters touched per test input over all parameters, observed on the test set at the
+    /// last evaluation (1 for dense models).
+    double active_param_fraction = 1.0;
+    std::int64_t dense_equivalent_params = 0;  // parameters of the model with every block on
+    std::string precision = "fp32";    // fp32 | bf16 | fp16
+    std::int64_t skipped_steps = 0;    // optimizer steps skipped by the loss scaler (inf/NaN)
+    double loss_scale = 0.0;           // the loss scale at the end (0 = no loss scaling)
+};
+std::string to_json(const TrainResult& r);
 
 }  // namespace sparq::engine

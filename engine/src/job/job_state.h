@@ -1,16 +1,23 @@
 #pragma once
-// The cancel/pause/status state a job's worker shares with its JobHandles.
+// The state a job's worker shares with its JobHandles: cancel and pause requests, status, and
+// the end (JobEnd and the typed result).
+#include <any>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
-#include "sparq/engine/events.h"
+#include "sparq/engine/job.h"
 
 namespace sparq::engine {
 
 class JobState {
 public:
+    explicit JobState(JobKind kind) : kind_(kind) {}
+
+    JobKind kind() const { return kind_; }
+
     void request_cancel() {
         cancel_.store(true);
         std::lock_guard lock(mutex_);
@@ -24,7 +31,7 @@ public:
             status_ = paused ? JobStatus::Paused : JobStatus::Running;
         cv_.notify_all();
     }
-    /// Called by the worker between batches: blocks while paused; true when it must stop.
+    /// Called by the worker between steps: blocks while paused; true when it must stop.
     bool should_stop() {
         if (cancel_.load(std::memory_order_relaxed)) return true;
         std::unique_lock lock(mutex_);
@@ -32,6 +39,8 @@ public:
         return cancel_.load();
     }
     bool cancel_requested() const { return cancel_.load(); }
+    /// The cancel flag itself, for loops that poll an atomic (serving's decode steps).
+    const std::atomic<bool>& cancel_flag() const { return cancel_; }
 
     void set_status(JobStatus s) {
         std::lock_guard lock(mutex_);
@@ -45,17 +54,18 @@ public:
     void set_run_id(std::int64_t id) { run_id_.store(id); }
     std::int64_t run_id() const { return run_id_.load(); }
 
-    void finish(TrainResult result) {
+    void finish(JobEnd end, std::any result) {
         std::lock_guard lock(mutex_);
+        end_ = std::move(end);
         result_ = std::move(result);
-        status_ = result_.status;
+        status_ = end_.status;
         done_ = true;
         cv_.notify_all();
     }
-    TrainResult wait() {
+    JobEnd wait() {
         std::unique_lock lock(mutex_);
         cv_.wait(lock, [&] { return done_; });
-        return result_;
+        return end_;
     }
     bool wait_for(int timeout_ms) {
         std::unique_lock lock(mutex_);
@@ -65,10 +75,16 @@ public:
         std::lock_guard lock(mutex_);
         return done_;
     }
+    /// Only once done(): the result never changes after finish().
+    const std::any* result() const {
+        std::lock_guard lock(mutex_);
+        return done_ && result_.has_value() ? &result_ : nullptr;
+    }
 
     std::thread worker;  // owned by the Engine
 
 private:
+    const JobKind kind_;
     std::atomic<bool> cancel_{false};
     std::atomic<std::int64_t> run_id_{0};
     mutable std::mutex mutex_;
@@ -76,7 +92,8 @@ private:
     bool paused_ = false;
     bool done_ = false;
     JobStatus status_ = JobStatus::Queued;
-    TrainResult result_;
+    JobEnd end_;
+    std::any result_;
 };
 
 }  // namespace sparq::engine

@@ -1,8 +1,8 @@
-#include "train/sparsity_stats.h"
+#include "sparse/sparsity_stats.h"
 
 #include "cpu/gated_kernels.h"
 
-namespace sparq::engine::train {
+namespace sparq::engine::sparse {
 
 SparsityTally::SparsityTally(models::ClassifierImpl& model)
     : total_params_(models::parameter_count(model)) {
@@ -63,4 +63,4 @@ std::vector<double> SparsityTally::relu_zero_fraction() const {
     return out;
 }
 
-}  // namespace sparq::engine::train
+}  // namespace sparq::engine::sparse

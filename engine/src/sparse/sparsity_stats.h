@@ -7,7 +7,7 @@
 
 #include "models/models.h"
 
-namespace sparq::engine::train {
+namespace sparq::engine::sparse {
 
 class SparsityTally {
 public:
@@ -37,4 +37,4 @@ private:
     std::int64_t gated_params_ = 0;     // parameters inside gated layers (weights + gates)
 };
 
-}  // namespace sparq::engine::train
+}  // namespace sparq::engine::sparse
