@@ -2,6 +2,7 @@
 #include <unordered_map>
 
 #include "sparq/profiler/run_store.h"
+#include "run_liveness.h"
 #include "sample_block.h"
 #include "sqlite_db.h"
 
@@ -22,7 +23,8 @@ constexpr const char* kRunColumns =
     "SELECT r.id, r.name, r.kind, r.preset, r.status, r.created_ns, r.started_ns, r.ended_ns, "
     "r.host, r.build, COALESCE(c.config_json, '{}'), r.summary_json, r.test_accuracy, "
     "r.notes, r.archived, "
-    "(SELECT group_concat(t.tag, char(10)) FROM run_tags t WHERE t.run_id = r.id) "
+    "(SELECT group_concat(t.tag, char(10)) FROM run_tags t WHERE t.run_id = r.id), "
+    "r.pid, r.heartbeat_ns "
     "FROM runs r LEFT JOIN run_config c ON c.run_id = r.id ";
 
 RunRecord read_run(const sql::Stmt& s) {
@@ -49,6 +51,16 @@ RunRecord read_run(const sql::Stmt& s) {
         at = nl + 1;
     }
     std::sort(r.tags.begin(), r.tags.end());
+    // A live status whose writer died (killed, crashed) reads as interrupted, for every reader,
+    // whether or not a writer has opened the file since.
+    if (is_live_status(r.status)) {
+        static const std::string here = this_host();
+        const std::int64_t heartbeat = s.i64(17);
+        if (!run_writer_alive(r.host, s.i64(16), heartbeat, wall_ns(), here)) {
+            r.status = "interrupted";
+            if (r.ended_ns == 0) r.ended_ns = heartbeat > 0 ? heartbeat : r.started_ns;
+        }
+    }
     return r;
 }
 

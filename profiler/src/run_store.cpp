@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "sparq/profiler/run_store.h"
+#include "run_liveness.h"
 #include "sample_block.h"
 #include "sqlite_db.h"
 
@@ -23,19 +24,7 @@ namespace sparq::profiler {
 
 namespace {
 
-std::string host_name() {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-    return buf;
-}
-
-bool process_alive(std::int64_t pid) {
-    if (pid <= 0) return false;
-    return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
 constexpr std::int64_t kHeartbeatPeriodNs = 1'000'000'000;
-constexpr std::int64_t kForeignHostStaleNs = 300'000'000'000;  // 5 minutes
 
 std::string xdg_data_home() {
     if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return x;
@@ -58,7 +47,7 @@ std::string default_workspace_root() { return xdg_data_home() + "/sparq/runs"; }
 struct RunStore::Impl final : MetricSubscriber {
     Impl(const StoreOptions& o)
         : options(o), db(o.path, sql::Db::Mode::ReadWrite, o.busy_timeout_ms),
-          host(host_name()), wall_offset_ns(wall_ns() - now_ns()) {
+          host(this_host()), wall_offset_ns(wall_ns() - now_ns()) {
         if (o.max_db_bytes > 0) {
             sql::Stmt ps = db.prepare("PRAGMA page_size");
             ps.step();
@@ -115,12 +104,8 @@ struct RunStore::Impl final : MetricSubscriber {
             "ended_ns=CASE WHEN heartbeat_ns>0 THEN heartbeat_ns ELSE started_ns END WHERE id=?");
         std::vector<RunId> dead;
         const std::int64_t now = wall_ns();
-        while (q.step()) {
-            const bool same_host = q.text(2) == host;
-            const bool alive = same_host ? process_alive(q.i64(1))
-                                         : now - q.i64(3) < kForeignHostStaleNs;
-            if (!alive) dead.push_back(q.i64(0));
-        }
+        while (q.step())
+            if (!run_writer_alive(q.text(2), q.i64(1), q.i64(3), now, host)) dead.push_back(q.i64(0));
         // Each dead run is marked and its leftover chunks packed, in one transaction.
         for (RunId id : dead) {
             db.exec("BEGIN IMMEDIATE");

@@ -2,6 +2,8 @@
 // disk and damaged blocks.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -416,4 +418,35 @@ TEST(HistoryEdit, MoveAsideKeepsTheDamagedFileAndFreesThePath) {
     EXPECT_EQ(scalar(moved, "SELECT count(*) FROM customers"), "1") << "nothing lost";
     auto store = RunStore::open({db});  // a fresh history where the old one was
     EXPECT_GT(store->create_run({"fresh", "train", "", "{}"}), 0);
+}
+
+// A run whose process died (kill -9) stays "running" in the file until a writer opens it; every
+// reader shows it as interrupted at once, and a live writer's run as running.
+TEST(HistoryStatus, ARunOfADeadProcessReadsAsInterrupted) {
+    TempDir dir;
+    const std::string db = dir.file("h.db");
+    auto store = RunStore::open({db});
+    const RunId live = store->create_run({"live", "train", "", "{}"});
+    const RunId dead = store->create_run({"dead", "train", "", "{}"});
+    store->flush();
+    // A process that has ended: its pid names no process any more.
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    exec_sql(db, "UPDATE runs SET pid=" + std::to_string(child) + " WHERE id=" + std::to_string(dead));
+    EXPECT_EQ(scalar(db, "SELECT status FROM runs WHERE id=" + std::to_string(dead)), "running");
+
+    const RunReader reader(db);
+    const auto d = reader.run(dead);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->status, "interrupted");
+    EXPECT_GT(d->ended_ns, 0);
+    EXPECT_EQ(reader.run(live)->status, "running");
+    // Listings and their filters see the same.
+    int interrupted = 0;
+    for (const auto& r : reader.list_runs(0)) interrupted += r.status == "interrupted";
+    EXPECT_EQ(interrupted, 1);
+    store->finish_run(live, "completed", "{}", std::nullopt);
 }
