@@ -63,6 +63,9 @@ TEST(Cli, TrainJsonAndHistoryList) {
     EXPECT_EQ(j["params"], 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10);
     EXPECT_GT(j["test_accuracy"].get<double>(), 0.5);
     EXPECT_EQ(r.err.find('\r'), std::string::npos) << "no progress bar when not on a terminal";
+    // It ran where "auto" resolves here, and says so.
+    const std::string device = last_line_json(run("devices --json", dir).out)["auto"];
+    EXPECT_EQ(j["device"], device.substr(0, device.find(' ')));
 
     const Result h = run("history list --db " + db + " --json", dir);
     ASSERT_EQ(h.code, 0) << h.err;
@@ -86,6 +89,19 @@ TEST(Cli, TrainJsonAndHistoryList) {
     }
     EXPECT_NE(status.find("CPU process, cores, memory, ops"), std::string::npos) << status;
     EXPECT_NE(status.find("GPU"), std::string::npos) << status;
+    std::string started;
+    for (const auto& e : js["events"])
+        if (e["kind"] == "started") started = e["message"];
+    EXPECT_NE(started.find(" on " + device), std::string::npos) << started;
+    if (device == "cpu") {
+        // A job on the CPU starts no GPU collector and keeps no GPU series.
+        EXPECT_NE(status.find("GPU none (the job runs on the CPU"), std::string::npos) << status;
+        for (const auto& x : js["series"]) {
+            const std::string name = x["name"];
+            EXPECT_NE(name.rfind("gpu/", 0), 0u) << name;
+            EXPECT_NE(name.rfind("nvml/", 0), 0u) << name;
+        }
+    }
     const auto table = nlohmann::json::parse(ops);
     ASSERT_FALSE(table.empty());
     bool addmm = false;
@@ -120,6 +136,36 @@ TEST(Cli, ErrorsExitNonZeroWithOneLine) {
                               " --db " + dir.file("h.db") + " --quiet", dir);
     EXPECT_EQ(nodata.code, 1);
     EXPECT_NE(nodata.err.find("--data"), std::string::npos) << nodata.err;
+}
+
+// The device a job asks for is the device it runs on, or the job does not start.
+TEST(Cli, DeviceIsResolvedOnceAndACudaRequestWithoutCudaIsRefused) {
+    TempDir dir;
+    const Result devices = run("devices --json", dir);
+    ASSERT_EQ(devices.code, 0) << devices.err;
+    const auto d = last_line_json(devices.out);
+    EXPECT_EQ(d["devices"][0], "cpu");
+    if (d["cuda"].get<bool>()) GTEST_SKIP() << "this machine runs CUDA jobs: the refusal cannot be seen here";
+    EXPECT_EQ(d["auto"], "cpu");
+    EXPECT_FALSE(d["cuda_unavailable"].get<std::string>().empty());
+
+    for (const char* command : {"train --preset mlp-fashion", "quantize --preset mlp-fashion", "distill",
+                                "continual", "serve-bench --preset tiny-lm"}) {
+        const Result r = run(std::string(command) + " --device cuda --db " + dir.file("h.db") + " --json", dir);
+        EXPECT_EQ(r.code, 2) << command << ": " << r.err;
+        EXPECT_NE(r.err.find("device 'cuda'"), std::string::npos) << command << ": " << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    // A training job says why (this build or this machine); other kinds run on the CPU only yet.
+    const Result train = run("train --preset mlp-fashion --device cuda:0 --db " + dir.file("h.db"), dir);
+    EXPECT_NE(train.err.find(d["cuda_unavailable"].get<std::string>()), std::string::npos) << train.err;
+    const Result bad = run("train --preset mlp-fashion --device gpu --db " + dir.file("h.db"), dir);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("expected auto, cpu, cuda or cuda:N"), std::string::npos) << bad.err;
+    // Nothing was recorded: the jobs were refused before they started.
+    const Result h = run("history list --db " + dir.file("h.db") + " --json", dir);
+    ASSERT_EQ(h.code, 0) << h.err;
+    EXPECT_TRUE(last_line_json(h.out)["runs"].empty());
 }
 
 TEST(Cli, QuantizeQatJsonHasTheContractKeysAndAValidModelFile) {

@@ -133,3 +133,16 @@ TEST(JobProfiler, RecordsOperatorsDuringItsWindowOnly) {
     EXPECT_LT(seen, 0.45) << neg->calls << " of " << issued;
     EXPECT_FALSE(OpProfiler::instance().active()) << "the callbacks are gone with the job";
 }
+
+// The GPU's collectors watch a job on a GPU only: a job on the CPU starts neither CUPTI nor
+// NVML, whatever the machine has, and says so in its status line.
+TEST(JobProfiler, AJobOnTheCpuStartsNoGpuCollector) {
+    sparq::profiler::MetricBus bus;
+    sparq::engine::JobSink quiet;
+    sparq::engine::ProfileOptions options;  // gpu on, alerts on: the defaults
+    options.ops = false;
+    JobProfiler profiler(bus, nullptr, 1, options, "{}", quiet, sparq::engine::Device{});
+    EXPECT_NE(profiler.status().find("GPU none (the job runs on the CPU"), std::string::npos) << profiler.status();
+    EXPECT_EQ(profiler.status().find("CUPTI"), std::string::npos) << profiler.status();
+    EXPECT_EQ(profiler.status().find("NVML"), std::string::npos) << profiler.status();
+}
