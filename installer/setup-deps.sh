@@ -15,6 +15,8 @@ packages=(
   libonnx-dev libprotobuf-dev libssl-dev
   # tests and benchmarks (python3-torch is the same LibTorch, for the eager baseline)
   libgtest-dev libgmock-dev libbenchmark-dev python3-torch
+  # the other CPU-bound process of tests/bench/share_machine.sh
+  stress-ng
   # GUI
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev fonts-dejavu-core
   # data

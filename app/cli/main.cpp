@@ -1,8 +1,15 @@
 // sparq-cli: the headless front end of the Sparq engine. Each command lives in its own file and
 // registers itself; this file only puts them on one command line.
+#include <cstring>
+
 #include "cli.h"
+#include "sparq/engine/openmp.h"
 
 int main(int argc, char** argv) {
+    // Commands that compute run with yielding OpenMP threads (set before LibTorch's pool
+    // starts: a re-execution); reading the history does not need it.
+    const bool computes = argc > 1 && std::strcmp(argv[1], "history") != 0 && std::strcmp(argv[1], "devices") != 0;
+    if (computes) sparq::engine::use_yielding_openmp(argv);
     CLI::App app{"Sparq: train, compress and compare neural models", "sparq-cli"};
     app.require_subcommand(1);
     int exit = 0;

@@ -18,6 +18,7 @@
 
 #include "launch/launcherpage.h"
 #include "core/mainwindow.h"
+#include "sparq/engine/openmp.h"
 #include "sparq/profiler/history_edit.h"
 #include "sparq/profiler/run_store.h"
 #include "core/workbench.h"
@@ -184,6 +185,8 @@ bool openWorkbench(const Args& args, std::unique_ptr<sparq::ui::Workbench>& work
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Jobs run beside the user's other work: OpenMP's idle threads yield (engine/openmp.h).
+    sparq::engine::use_yielding_openmp(argv);
     Args args;
     bool help = false;
     if (!parseArgs(argc, argv, args, help)) return 2;

@@ -19,6 +19,7 @@
 #include "quant/quantize_job.h"
 #include "serve/serve_job.h"
 #include "sparq/engine/errors.h"
+#include "sparq/engine/openmp.h"
 #include "sparq/profiler/run_store.h"
 #include "sparse/sweep.h"
 #include "train/trainer.h"
@@ -141,7 +142,10 @@ struct Engine::Impl {
             state->set_run_id(run);
             state->set_status(JobStatus::Running);
             sink.on_started(run, plan.device.label);
-            if (recorded) store->add_event(run, "info", "started", plan.started + " on " + plan.device.label);
+            if (recorded)
+                store->add_event(run, "info", "started",
+                                 plan.started + " on " + plan.device.label + "; OpenMP threads wait with " +
+                                     openmp_wait_setting());
 
             std::optional<profile::JobProfiler> profiling;
             if (plan.own_run && options.sample_process)

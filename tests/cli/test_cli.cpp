@@ -23,9 +23,10 @@ struct Result {
     std::string err;
 };
 
-Result run(const std::string& args, const TempDir& dir) {
+// Runs a shell command line; its standard error goes through a file.
+Result run_shell(const std::string& command, const TempDir& dir) {
     const std::string err_file = dir.file("stderr.txt");
-    const std::string cmd = std::string(SPARQ_CLI_PATH) + " " + args + " 2>" + err_file;
+    const std::string cmd = command + " 2>" + err_file;
     Result r;
     FILE* p = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -37,6 +38,8 @@ Result run(const std::string& args, const TempDir& dir) {
     std::fclose(e);
     return r;
 }
+
+Result run(const std::string& args, const TempDir& dir) { return run_shell(std::string(SPARQ_CLI_PATH) + " " + args, dir); }
 
 nlohmann::json last_line_json(const std::string& out) {
     std::string s = out;
@@ -93,6 +96,7 @@ TEST(Cli, TrainJsonAndHistoryList) {
     for (const auto& e : js["events"])
         if (e["kind"] == "started") started = e["message"];
     EXPECT_NE(started.find(" on " + device), std::string::npos) << started;
+    EXPECT_NE(started.find("OpenMP threads wait with GOMP_SPINCOUNT=1000"), std::string::npos) << started;
     if (device == "cpu") {
         // A job on the CPU starts no GPU collector and keeps no GPU series.
         EXPECT_NE(status.find("GPU none (the job runs on the CPU"), std::string::npos) << status;
@@ -136,6 +140,31 @@ TEST(Cli, ErrorsExitNonZeroWithOneLine) {
                               " --db " + dir.file("h.db") + " --quiet", dir);
     EXPECT_EQ(nodata.code, 1);
     EXPECT_NE(nodata.err.find("--data"), std::string::npos) << nodata.err;
+}
+
+// A command that computes gives itself yielding OpenMP threads when the environment says
+// nothing (a re-execution, as OpenMP reads its settings before main); the environment wins.
+TEST(Cli, OpenMpWaitsAreSparqsUnlessTheEnvironmentSays) {
+    SPARQ_REQUIRE_FASHION_MNIST();
+    TempDir dir;
+    const std::string db = dir.file("h.db");
+    const std::string train = " train --preset mlp-fashion --epochs 1 --limit-train 256 --limit-test 100 --threads 1 "
+                              "--quiet --json --db " + db;
+    const std::string clean = "env -u GOMP_SPINCOUNT -u KMP_BLOCKTIME -u OMP_WAIT_POLICY -u SPARQ_OPENMP ";
+    auto started = [&](const Result& r) {
+        const auto id = std::to_string(last_line_json(r.out)["run_id"].get<long long>());
+        const auto show = last_line_json(run("history show " + id + " --db " + db + " --json", dir).out);
+        for (const auto& e : show["events"])
+            if (e["kind"] == "started") return e["message"].get<std::string>();
+        return std::string();
+    };
+    const std::string cli = SPARQ_CLI_PATH;
+    const Result ours = run_shell(clean + cli + train, dir);
+    ASSERT_EQ(ours.code, 0) << ours.err;
+    EXPECT_NE(started(ours).find("GOMP_SPINCOUNT=1000 (Sparq's default)"), std::string::npos) << started(ours);
+    const Result theirs = run_shell(clean + "OMP_WAIT_POLICY=active " + cli + train, dir);
+    ASSERT_EQ(theirs.code, 0) << theirs.err;
+    EXPECT_NE(started(theirs).find("OMP_WAIT_POLICY=active (environment)"), std::string::npos) << started(theirs);
 }
 
 // The device a job asks for is the device it runs on, or the job does not start.
