@@ -121,10 +121,6 @@ void MetricChartGrid::clear() {
 
 void MetricChartGrid::clearSlot(int slot) { graph(slot)->data()->clear(); }
 
-void MetricChartGrid::appendPoints(int slot, const QVector<double>& x, const QVector<double>& y) {
-    graph(slot)->addData(x, y);
-}
-
 void MetricChartGrid::setPoints(int slot, const QVector<double>& x, const QVector<double>& y) {
     graph(slot)->setData(x, y);
 }

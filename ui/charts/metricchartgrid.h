@@ -39,8 +39,6 @@ public:
     /// Empties every graph and redraws.
     void clear();
     void clearSlot(int slot);
-    /// Appends points (x in seconds, in time order) to a slot's graph. Does not redraw.
-    void appendPoints(int slot, const QVector<double>& x, const QVector<double>& y);
     /// Replaces a slot's points. Does not redraw.
     void setPoints(int slot, const QVector<double>& x, const QVector<double>& y);
     /// Rescales and redraws each touched chart once.

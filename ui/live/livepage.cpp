@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include "charts/chartdrain.h"
 #include "charts/chartfeed.h"
 #include "core/joblane.h"
 #include "charts/metricchartgrid.h"
@@ -107,25 +108,9 @@ LivePage::~LivePage() = default;
 void LivePage::drainFeed() {
     ChartFeed::Update update = feed_->take();
     MetricChartGrid::Touched touched{};
-    QVector<double> x;
-    QVector<double> y;
-    for (int slot = 0; slot < int(update.series.size()); ++slot) {
-        ChartFeed::SeriesUpdate& s = update.series[std::size_t(slot)];
-        const auto chart = std::size_t(MetricChartGrid::chartOfSlot(slot));
-        if (s.reset) {
-            grid_->clearSlot(slot);
-            touched[chart] = true;
-        }
-        if (s.points.empty()) continue;
-        x.resize(qsizetype(s.points.size()));
-        y.resize(qsizetype(s.points.size()));
-        for (std::size_t i = 0; i < s.points.size(); ++i) {
-            x[qsizetype(i)] = s.points[i].x;
-            y[qsizetype(i)] = s.points[i].y;
-        }
-        grid_->appendPoints(slot, x, y);
-        touched[chart] = true;
-    }
+    for (int slot = 0; slot < int(update.series.size()); ++slot)
+        if (drainSeries(grid_->graph(slot), update.series[std::size_t(slot)]))
+            touched[std::size_t(MetricChartGrid::chartOfSlot(slot))] = true;
     grid_->refresh(touched);
 }
 

@@ -5,6 +5,7 @@
 
 #include <QTimer>
 
+#include "charts/chartdrain.h"
 #include "charts/chartfeed.h"
 #include "charts/plotframe.h"
 
@@ -74,29 +75,10 @@ void QuantErrorLiveChart::drain() {
         g->removeFromLegend();
         graphs_.push_back(g);
     }
-    QVector<double> x, y;
     for (std::size_t i = 0; i < update.series.size() && i < graphs_.size(); ++i) {
-        ChartFeed::SeriesUpdate& s = update.series[i];
-        QCPGraph* g = graphs_[i];
-        if (s.reset) g->data()->clear();
-        if (!s.points.empty()) {
-            x.resize(qsizetype(s.points.size()));
-            y.resize(qsizetype(s.points.size()));
-            for (std::size_t k = 0; k < s.points.size(); ++k) {
-                x[qsizetype(k)] = s.points[k].x;
-                y[qsizetype(k)] = s.points[k].y;
-            }
-            g->addData(x, y, true);
-        }
+        drainSeries(graphs_[i], update.series[i]);
         // A layer of another model (an earlier job) keeps its slot but is not drawn.
-        const bool has = !g->data()->isEmpty();
-        if (has != g->visible()) {
-            g->setVisible(has);
-            if (has)
-                g->addToLegend();
-            else
-                g->removeFromLegend();
-        }
+        showWhileDrawn(graphs_[i]);
     }
     double right = 1.0;
     double top = threshold() * 1.2;

@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include "charts/chartdrain.h"
 #include "charts/plotframe.h"
 #include "sparq/engine/serving.h"
 
@@ -172,15 +173,10 @@ void ServingCharts::drain() {
         const ChartFeed::SeriesUpdate& s = update.series[slot];
         const MetricInfo& metric = kMetrics[slot % MetricCount];
         QCPGraph* g = lines_[slot];
-        if (s.reset) {
-            g->data()->clear();
-            touched[metric.chart] = true;
-        }
-        if (s.points.empty()) continue;
-        const double origin = origin_[slot / MetricCount];
-        for (const ChartFeed::Point& p : s.points) g->addData(p.x - origin, p.y);
-        if (metric.chart == QueueChart) g->addToLegend();  // a policy is named once it has points
+        if (!drainSeries(g, s, origin_[slot / MetricCount])) continue;
         touched[metric.chart] = true;
+        // A policy is named once it has points.
+        if (metric.chart == QueueChart && !g->data()->isEmpty()) g->addToLegend();
     }
     for (int c = 0; c < ChartCount; ++c) {
         QCustomPlot* plot = charts_[std::size_t(c)];

@@ -14,6 +14,7 @@
 
 #include "sparsity/activefractiontuner.h"
 #include "sparsity/blockloadheatmap.h"
+#include "charts/chartdrain.h"
 #include "charts/chartfeed.h"
 #include "core/joblane.h"
 #include "charts/latestvaluefeed.h"
@@ -241,34 +242,15 @@ void SparsityPage::followSpec(const engine::TrainSpec& spec) {
 void SparsityPage::drainFeeds() {
     ChartFeed::Update update = feed_->take();
     if (!update.empty()) {
-        QVector<double> x;
-        QVector<double> y;
         for (std::size_t i = 0; i < update.series.size() && i < graphs_.size(); ++i) {
-            ChartFeed::SeriesUpdate& s = update.series[i];
             QCPGraph* g = graphs_[i];
-            if (s.reset) g->data()->clear();
-            if (!s.points.empty()) {
-                x.resize(qsizetype(s.points.size()));
-                y.resize(qsizetype(s.points.size()));
-                for (std::size_t k = 0; k < s.points.size(); ++k) {
-                    x[qsizetype(k)] = s.points[k].x;
-                    y[qsizetype(k)] = s.points[k].y;
-                }
-                g->addData(x, y, true);
-            }
+            drainSeries(g, update.series[i]);
             // Few points (a short run's per-epoch values) would be invisible as bare lines.
             if (i < std::size_t(kReluFirst))
                 g->setScatterStyle(g->dataCount() < kMarkedPoints
                                        ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5)
                                        : QCPScatterStyle());
-            const bool has = !g->data()->isEmpty();
-            if (has != g->visible()) {
-                g->setVisible(has);
-                if (has)
-                    g->addToLegend();
-                else
-                    g->removeFromLegend();
-            }
+            showWhileDrawn(g);
         }
         double right = 1.0;
         bool any = false;
